@@ -1,0 +1,1 @@
+"""Telegram assistant for Vietnamese migrant workers: channels, content store and services."""

@@ -1,0 +1,1 @@
+"""Command groups of ``python -m bot``; each module has ``register(subparsers)``."""

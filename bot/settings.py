@@ -1,0 +1,52 @@
+"""Runtime settings, read once from the environment (and a local ``.env`` file).
+
+pydantic-settings is used instead of hand-parsing ``os.environ``: it validates types, reads
+``.env`` for local development and keeps secrets in ``SecretStr`` so they never end up in logs.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = REPO_ROOT / "var"
+
+
+class Settings(BaseSettings):
+    """Everything that differs between a laptop, CI and production."""
+
+    model_config = SettingsConfigDict(env_file=REPO_ROOT / ".env", extra="ignore")
+
+    # Telegram
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str | None = None  # self-hosted Bot API server, or the fake one in tests
+    telegram_webhook_url: str | None = None  # public URL; set it to use webhook mode
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = 8443
+    bot_username: str = "TroLyLaoDongBot"  # for deep links t.me/<bot>?start=<code>
+
+    # Storage
+    database_url: str = f"sqlite:///{VAR_DIR / 'bot.db'}"
+    content_dir: Path = REPO_ROOT / "content"
+    # Keyed hash for pseudonymous user ids; generated into var/ for local use when unset.
+    pseudonym_key: SecretStr | None = None
+
+    # NLU (Rasa HTTP API on loopback)
+    nlu_url: str | None = None  # when unset, chat/ask/telegram start the local server themselves
+    nlu_token: SecretStr | None = None
+    nlu_port: int = 5005
+    nlu_timeout_seconds: float = 2.0
+    nlu_confidence_threshold: float = 0.55
+
+    default_locale: str = "vi"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once; tests build their own ``Settings``)."""
+    return Settings()
