@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 
-COMMAND_MODULES = ("bot.cli.content", "bot.cli.run", "bot.cli.db", "bot.cli.recruitment")
+COMMAND_MODULES = (
+    "bot.cli.run",
+    "bot.cli.content",
+    "bot.cli.nlu",
+    "bot.cli.db",
+    "bot.cli.recruitment",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL at INFO; the Telegram URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     result: int = args.handler(args)
     return result
 

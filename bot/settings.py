@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     nlu_port: int = 5005
     nlu_timeout_seconds: float = 2.0
     nlu_confidence_threshold: float = 0.55
+    rasa_venv: Path = REPO_ROOT / ".venv-rasa"
+    nlu_model_dir: Path = REPO_ROOT / "models"
 
     default_locale: str = "vi"
 

@@ -1,0 +1,67 @@
+"""``python -m bot nlu train|serve|evaluate`` — the NLU model's lifecycle from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bot.nlu import evaluate, model
+from bot.nlu.local_server import start_process
+from bot.settings import REPO_ROOT, get_settings
+
+
+def _train(args: argparse.Namespace) -> int:
+    path = model.train(get_settings(), force=args.force)
+    print(path.relative_to(REPO_ROOT))
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Serve in the foreground on loopback (for NLU_URL setups and benchmarks)."""
+    settings = get_settings()
+    model_file = model.train(settings)
+    secret = settings.nlu_token
+    token = secret.get_secret_value() if secret else secrets.token_urlsafe(24)
+    port = args.port or settings.nlu_port
+    print(f"NLU_URL=http://127.0.0.1:{port}  (auth token from NLU_TOKEN or printed once below)")
+    if not settings.nlu_token:
+        print(f"NLU_TOKEN={token}")
+    process = start_process(settings, model_file, port, token, REPO_ROOT / "var/rasa.log")
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    evaluate.validate_data(settings)
+    model_file = model.train(settings)
+    out_dir = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="nlu-eval-"))
+    reports = [
+        evaluate.evaluate_form(settings, model_file, form, out_dir) for form in model.TEST_SETS
+    ]
+    print(evaluate.format_reports(reports))
+    failures = evaluate.threshold_failures(reports)
+    for failure in failures:
+        print(f"FAIL {failure}")
+    print(f"details: {out_dir}")
+    return 1 if failures else 0
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("nlu", help="train, serve or evaluate the Rasa NLU model")
+    commands = parser.add_subparsers(dest="nlu_command", required=True)
+    train = commands.add_parser("train", help="train unless nothing changed")
+    train.add_argument("--force", action="store_true", help="train even if a model is up to date")
+    train.set_defaults(handler=_train)
+    serve = commands.add_parser("serve", help="serve the model on 127.0.0.1 with an auth token")
+    serve.add_argument("--port", type=int, default=None)
+    serve.set_defaults(handler=_serve)
+    check = commands.add_parser("evaluate", help="rasa data validate + rasa test nlu, thresholds")
+    check.add_argument("--out", default=None, help="folder for Rasa's reports")
+    check.set_defaults(handler=_evaluate)

@@ -1,0 +1,128 @@
+"""Unit tests of the Vietnamese Rasa components (run in .venv-rasa, see pytest.ini)."""
+
+from __future__ import annotations
+
+import asyncio
+import unicodedata
+from pathlib import Path
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.engine.graph import ExecutionContext
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from vietnlp.components import VietnameseNormalizer, VietnameseTokenizer
+
+REPO = Path(__file__).resolve().parents[2]
+
+TRAINING_SENTENCES = [
+    ("Bảo hiểm y tế ở Nhật trả bao nhiêu tiền?", "health_insurance"),
+    ("Số điện thoại cấp cứu là gì?", "emergency_medical"),
+    ("Tôi bị mất hộ chiếu rồi", "lost_passport"),
+    ("so cap cuu o han quoc", "emergency_medical"),
+]
+
+
+def make_tokenizer(
+    storage: LocalModelStorage, resource: Resource, context: ExecutionContext
+) -> VietnameseTokenizer:
+    config = {**VietnameseTokenizer.get_default_config(),
+              "abbreviations_file": str(REPO / "nlu_data/abbreviations.yml")}
+    tokenizer = VietnameseTokenizer.create(config, storage, resource, context)
+    examples = [Message(data={TEXT: text, "intent": intent}) for text, intent in TRAINING_SENTENCES]
+    tokenizer.train(TrainingData(examples))
+    return tokenizer
+
+
+def tokens(tokenizer: VietnameseTokenizer, text: str) -> list[tuple[str, str, int, int]]:
+    message = Message(data={TEXT: text})
+    tokenizer.process([message])
+    return [(t.text, t.lemma, t.start, t.end) for t in message.get(TOKENS_NAMES[TEXT])]
+
+
+def test_components_are_registered_with_the_default_recipe() -> None:
+    registered = DefaultV1Recipe._from_registry("vietnlp.components.VietnameseTokenizer")
+    assert registered.clazz is VietnameseTokenizer
+    assert registered.is_trainable
+    normalizer = DefaultV1Recipe._from_registry("vietnlp.components.VietnameseNormalizer")
+    assert normalizer.clazz is VietnameseNormalizer
+
+
+def test_normalizer_composes_decomposed_text(model_storage, resource, execution_context) -> None:
+    decomposed = unicodedata.normalize("NFD", "cấp cứu\u200b")
+    message = Message(data={TEXT: decomposed})
+    VietnameseNormalizer.create({}, model_storage, resource, execution_context).process([message])
+    assert message.get(TEXT) == "cấp cứu"
+
+
+def test_training_learns_words_with_pyvi(model_storage, resource, execution_context) -> None:
+    tokenizer = make_tokenizer(model_storage, resource, execution_context)
+    assert ("bao", "hiem") in tokenizer.lexicon
+    assert ("ho", "chieu") in tokenizer.lexicon
+    assert ("dien", "thoai") in tokenizer.lexicon  # also learned from the abbreviation table
+
+
+def test_with_and_without_diacritics_give_the_same_lemmas(
+    model_storage, resource, execution_context
+) -> None:
+    tokenizer = make_tokenizer(model_storage, resource, execution_context)
+    with_marks = tokens(tokenizer, "Bảo hiểm ở Nhật Bản")
+    without = tokens(tokenizer, "bao hiem o nhat ban")
+    assert [t[1] for t in with_marks] == [t[1] for t in without] == ["bao_hiem", "o", "nhat_ban"]
+    # the token text stays what the user typed, with its offsets
+    assert with_marks[0] == ("Bảo hiểm", "bao_hiem", 0, 8)
+    assert with_marks[2] == ("Nhật Bản", "nhat_ban", 11, 19)
+
+
+def test_abbreviations_expand_whole_tokens_only(model_storage, resource, execution_context) -> None:
+    tokenizer = make_tokenizer(model_storage, resource, execution_context)
+    result = tokens(tokenizer, "sdt cc ko bik, kong")
+    assert result[0] == ("sdt", "so_dien_thoai", 0, 3)
+    assert result[1] == ("cc", "cap_cuu", 4, 6)
+    assert [t[1] for t in result[2:]] == ["khong", "biet", "kong"]
+
+
+def test_lexicon_survives_persist_and_load(model_storage, resource, execution_context) -> None:
+    trained = make_tokenizer(model_storage, resource, execution_context)
+    loaded = VietnameseTokenizer.load(
+        VietnameseTokenizer.get_default_config(), model_storage, resource, execution_context
+    )
+    assert loaded.lexicon == trained.lexicon
+    assert loaded.abbreviations == trained.abbreviations
+    assert tokens(loaded, "mất hộ chiếu") == tokens(trained, "mất hộ chiếu")
+
+
+def test_trained_model_parses_and_keeps_entity_text(tmp_path: Path) -> None:
+    """A whole tiny model: our components + classifier + regex entities, trained and parsed."""
+    from rasa.core.agent import Agent
+    from rasa.model_training import train_nlu
+
+    data = tmp_path / "nlu.yml"
+    data.write_text(
+        'version: "3.1"\nnlu:\n'
+        "- intent: emergency_medical\n  examples: |\n"
+        "    - số cấp cứu ở [Nhật](country) là gì\n    - bạn tôi ngất rồi\n"
+        "    - gọi xe cấp cứu\n    - so cap cuu\n"
+        "- intent: health_insurance\n  examples: |\n"
+        "    - bảo hiểm y tế trả bao nhiêu\n    - thẻ bảo hiểm bị mất\n"
+        "    - bhyt dung the nao\n    - tiền khám có được bảo hiểm trả không\n"
+        "- synonym: japan\n  examples: |\n    - Nhật\n    - nhat ban\n"
+        "- lookup: country\n  examples: |\n    - nhat ban\n    - Nhật\n",
+        encoding="utf-8",
+    )
+    config = (REPO / "nlu_data/config.yml").read_text().replace(
+        "nlu_data/abbreviations.yml", str(REPO / "nlu_data/abbreviations.yml")
+    )
+    (tmp_path / "config.yml").write_text(config)
+    model = train_nlu(str(tmp_path / "config.yml"), str(data), str(tmp_path / "models"),
+                      domain=str(REPO / "nlu_data/domain.yml"))
+    agent = Agent.load(model)
+    result = asyncio.run(agent.parse_message("sdt cấp cứu ở nhat ban"))
+    assert result["intent"]["name"] == "emergency_medical"
+    [entity] = result["entities"]
+    assert entity["value"] == "japan"
+    assert "sdt cấp cứu ở nhat ban"[entity["start"] : entity["end"]] == "nhat ban"

@@ -1,0 +1,216 @@
+"""Rasa 3 graph components for Vietnamese as workers type it (imported only inside Rasa's env).
+
+Pipeline order (see ``nlu_data/config.yml``):
+
+1. ``VietnameseNormalizer`` — Unicode NFC, invisible characters removed, on the message text
+   itself (NFC is canonical equivalence, so entity values are still the user's own words).
+2. ``VietnameseTokenizer`` — splits into words with their original spans, expands whole-token
+   abbreviations/teencode from the editor-maintained ``nlu_data/abbreviations.yml``, folds
+   diacritics and groups syllables into words. Each token keeps the user's original ``text``
+   (entity values and offsets stay true) while its ``lemma`` is the folded, expanded,
+   segmented form (``bao_hiem``). ``CountVectorsFeaturizer(use_lemma=True)`` reads the lemma, so
+   "bảo hiểm", "bao hiem" and "bh" become the same features for the classifier.
+
+Why segmentation is learned rather than run per message: pyvi (a CRF word segmenter shipped with
+its model on PyPI) segments text *with* diacritics well but mis-segments text without them
+("ve_bao hiem"). So at training time pyvi segments every training sentence that has diacritics,
+and the multi-syllable words it finds (in folded form) become the model's lexicon; at run time the
+lexicon is applied by longest match to the folded syllables. A message therefore segments the same
+with or without diacritics, and only words the classifier has seen matter to it anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from vietnlp.text import ABBREVIATIONS_FILE, fold, has_diacritics, load_abbreviations, nfc, spans
+
+logger = logging.getLogger(__name__)
+
+LEXICON_FILE = "lexicon.json"
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
+class VietnameseNormalizer(GraphComponent):
+    """Rewrites message text to Unicode NFC before anything else reads it."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> VietnameseNormalizer:
+        return cls()
+
+    def _normalise(self, messages: Iterable[Message]) -> None:
+        for message in messages:
+            text = message.get(TEXT)
+            if isinstance(text, str):
+                message.set(TEXT, nfc(text))
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self._normalise(training_data.training_examples)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        self._normalise(messages)
+        return messages
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A run of folded syllables covering one span of the original text."""
+
+    syllables: tuple[str, ...]
+    start: int
+    end: int
+
+
+def segment_with_pyvi(text: str) -> list[tuple[str, ...]]:
+    """pyvi's words for a text with diacritics, each as its folded syllables."""
+    from pyvi import ViTokenizer  # heavy import (loads the CRF model); only needed to train
+
+    words: list[tuple[str, ...]] = []
+    for word in ViTokenizer.tokenize(text).split():
+        syllables = tuple(fold(s) for s in word.split("_") if any(c.isalnum() for c in s))
+        if syllables:
+            words.append(syllables)
+    return words
+
+
+def merge_units(units: Sequence[_Unit], lexicon: set[tuple[str, ...]], longest: int) -> list[_Unit]:
+    """Greedy longest match of consecutive units against the lexicon of multi-syllable words."""
+    merged: list[_Unit] = []
+    i = 0
+    while i < len(units):
+        best = 1
+        for size in range(min(longest, len(units) - i), 1, -1):
+            syllables = tuple(s for unit in units[i : i + size] for s in unit.syllables)
+            if syllables in lexicon:
+                best = size
+                break
+        group = units[i : i + best]
+        merged.append(
+            _Unit(tuple(s for unit in group for s in unit.syllables), group[0].start, group[-1].end)
+        )
+        i += best
+    return merged
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=True)
+class VietnameseTokenizer(Tokenizer):
+    """Word tokens with original text and a folded, expanded, segmented lemma."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "intent_tokenization_flag": False,
+            "intent_split_symbol": "_",
+            "token_pattern": None,
+            "prefix_separator_symbol": None,
+            # Editor-maintained teencode table; read at training time and stored in the model.
+            "abbreviations_file": str(ABBREVIATIONS_FILE),
+            # Longest word (in syllables) the lexicon may hold.
+            "max_word_syllables": 4,
+        }
+
+    @staticmethod
+    def required_packages() -> list[str]:
+        return ["pyvi"]
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        abbreviations: dict[str, str] | None = None,
+        lexicon: set[tuple[str, ...]] | None = None,
+    ) -> None:
+        super().__init__(config)
+        self._model_storage = model_storage
+        self._resource = resource
+        self.abbreviations = abbreviations or {}
+        self.lexicon = lexicon or set()
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> VietnameseTokenizer:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Read the abbreviation table and learn the word lexicon with pyvi."""
+        self.abbreviations = load_abbreviations(Path(self._config["abbreviations_file"]))
+        longest = int(self._config["max_word_syllables"])
+        sentences = [
+            str(example.get(TEXT))
+            for example in training_data.training_examples
+            if example.get(TEXT) and has_diacritics(str(example.get(TEXT)))
+        ]
+        sentences.extend(self.abbreviations.values())  # "số điện thoại" → "số điện_thoại"
+        self.lexicon = {
+            word
+            for sentence in sentences
+            for word in segment_with_pyvi(sentence)
+            if 1 < len(word) <= longest
+        }
+        logger.debug("Learned %d multi-syllable words", len(self.lexicon))
+        self.persist()
+        return self._resource
+
+    def persist(self) -> None:
+        with self._model_storage.write_to(self._resource) as directory:
+            payload = {
+                "abbreviations": self.abbreviations,
+                "lexicon": sorted(" ".join(word) for word in self.lexicon),
+            }
+            (directory / LEXICON_FILE).write_text(json.dumps(payload, ensure_ascii=False))
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> VietnameseTokenizer:
+        try:
+            with model_storage.read_from(resource) as directory:
+                payload = json.loads((directory / LEXICON_FILE).read_text())
+        except (ValueError, FileNotFoundError):
+            logger.warning("No trained lexicon found; tokenizing without one")
+            return cls.create(config, model_storage, resource, execution_context)
+        lexicon = {tuple(word.split()) for word in payload["lexicon"]}
+        return cls(config, model_storage, resource, payload["abbreviations"], lexicon)
+
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        text = message.get(attribute)
+        units = [
+            _Unit(span.expanded, span.start, span.end) for span in spans(text, self.abbreviations)
+        ]
+        words = merge_units(units, self.lexicon, int(self._config["max_word_syllables"]))
+        tokens = [
+            Token(text[w.start : w.end], w.start, w.end, lemma="_".join(w.syllables)) for w in words
+        ]
+        return self._apply_token_pattern(tokens)
