@@ -57,8 +57,9 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 def format_date(value: date) -> str:
     """A date as people of the current locale write it (vi: 22 thg 11, 2026 → '22/11/2026')."""
-    return babel_format_date(value, format="short" if current_locale() == "vi" else "medium",
-                             locale=current_locale())
+    return babel_format_date(
+        value, format="short" if current_locale() == "vi" else "medium", locale=current_locale()
+    )
 
 
 _ = gettext

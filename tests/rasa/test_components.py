@@ -6,10 +6,10 @@ import asyncio
 import unicodedata
 from pathlib import Path
 
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
-from rasa.engine.graph import ExecutionContext
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -30,8 +30,10 @@ TRAINING_SENTENCES = [
 def make_tokenizer(
     storage: LocalModelStorage, resource: Resource, context: ExecutionContext
 ) -> VietnameseTokenizer:
-    config = {**VietnameseTokenizer.get_default_config(),
-              "abbreviations_file": str(REPO / "nlu_data/abbreviations.yml")}
+    config = {
+        **VietnameseTokenizer.get_default_config(),
+        "abbreviations_file": str(REPO / "nlu_data/abbreviations.yml"),
+    }
     tokenizer = VietnameseTokenizer.create(config, storage, resource, context)
     examples = [Message(data={TEXT: text, "intent": intent}) for text, intent in TRAINING_SENTENCES]
     tokenizer.train(TrainingData(examples))
@@ -114,12 +116,18 @@ def test_trained_model_parses_and_keeps_entity_text(tmp_path: Path) -> None:
         "- lookup: country\n  examples: |\n    - nhat ban\n    - Nhật\n",
         encoding="utf-8",
     )
-    config = (REPO / "nlu_data/config.yml").read_text().replace(
-        "nlu_data/abbreviations.yml", str(REPO / "nlu_data/abbreviations.yml")
+    config = (
+        (REPO / "nlu_data/config.yml")
+        .read_text()
+        .replace("nlu_data/abbreviations.yml", str(REPO / "nlu_data/abbreviations.yml"))
     )
     (tmp_path / "config.yml").write_text(config)
-    model = train_nlu(str(tmp_path / "config.yml"), str(data), str(tmp_path / "models"),
-                      domain=str(REPO / "nlu_data/domain.yml"))
+    model = train_nlu(
+        str(tmp_path / "config.yml"),
+        str(data),
+        str(tmp_path / "models"),
+        domain=str(REPO / "nlu_data/domain.yml"),
+    )
     agent = Agent.load(model)
     result = asyncio.run(agent.parse_message("sdt cấp cứu ở nhat ban"))
     assert result["intent"]["name"] == "emergency_medical"

@@ -1,0 +1,53 @@
+"""Unit tests of the NLU client's parsing and of the model fingerprint (no Rasa needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu import model
+from bot.nlu.client import NluClient, NluUnavailable, parse_response
+from bot.nlu.local_server import free_port
+from bot.settings import Settings
+
+RASA_PAYLOAD = {
+    "text": "so cap cuu o nhat ban",
+    "intent": {"name": "emergency_medical", "confidence": 0.93},
+    "entities": [
+        {"entity": "country", "start": 13, "end": 21, "value": "japan", "extractor": "Regex"}
+    ],
+    "intent_ranking": [
+        {"name": "emergency_medical", "confidence": 0.93},
+        {"name": "find_clinic", "confidence": 0.04},
+    ],
+}
+
+
+def test_parse_response_keeps_user_text_and_canonical_value() -> None:
+    result = parse_response("so cap cuu o nhat ban", RASA_PAYLOAD)
+    assert result.intent == "emergency_medical"
+    assert result.confidence == pytest.approx(0.93)
+    country = result.entity("country")
+    assert country is not None
+    assert (country.value, country.text) == ("japan", "nhat ban")
+    assert result.ranking[1] == ("find_clinic", pytest.approx(0.04))
+
+
+def test_parse_response_without_intent_name_is_out_of_scope() -> None:
+    result = parse_response("", {"intent": {"name": None, "confidence": None}})
+    assert (result.intent, result.confidence, result.entities) == ("out_of_scope", 0.0, ())
+
+
+async def test_unreachable_server_raises_nlu_unavailable() -> None:
+    client = NluClient(f"http://127.0.0.1:{free_port()}", "token", timeout=0.5)
+    with pytest.raises(NluUnavailable):
+        await client.parse("cứu tôi")
+    await client.aclose()
+
+
+def test_model_name_carries_a_fingerprint_of_its_inputs(tmp_path) -> None:
+    settings = Settings(nlu_model_dir=tmp_path)
+    ours, stock = model.model_path(settings), model.model_path(settings, model.STOCK_CONFIG)
+    assert ours.name == f"nlu-{model.fingerprint()}.tar.gz"
+    assert stock.name.startswith("nlu-stock-") and stock != ours
+    assert model.model_path(settings) == ours  # stable: same inputs, same name → no retraining
+    assert model.CONFIG in model.model_inputs() and model.DOMAIN in model.model_inputs()

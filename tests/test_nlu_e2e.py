@@ -1,0 +1,91 @@
+"""End-to-end: the real Rasa server (trained model, HTTP on loopback, auth token) and its client."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.nlu import model
+from bot.nlu.client import NluClient, NluUnavailable
+from bot.nlu.local_server import (
+    NluEndpoint,
+    free_port,
+    nlu_client,
+    start_process,
+    wait_until_ready,
+)
+from bot.settings import Settings
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def nlu_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NluEndpoint]:
+    settings = Settings()
+    model_file = model.train(settings)
+    port, token = free_port(), secrets.token_urlsafe(16)
+    log = tmp_path_factory.mktemp("rasa") / "rasa.log"
+    process = start_process(settings, model_file, port, token, log)
+    endpoint = NluEndpoint(f"http://127.0.0.1:{port}", token)
+    try:
+        asyncio.run(wait_until_ready(endpoint, process))
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("số cấp cứu ở Nhật là gì", "emergency_medical"),
+        ("so cap cuu o nhat la gi", "emergency_medical"),
+        ("sdt cs o hq", "emergency_police"),
+        ("bhyt o dai loan tra bao nhieu", "health_insurance"),
+        ("tôi bị mất hộ chiếu rồi", "lost_passport"),
+    ],
+)
+async def test_real_server_understands_vietnamese_as_typed(
+    nlu_server: NluEndpoint, text: str, intent: str
+) -> None:
+    client = NluClient(nlu_server.url, nlu_server.token, timeout=5.0)
+    try:
+        result = await client.parse(text)
+    finally:
+        await client.aclose()
+    assert result.intent == intent
+    assert result.ranking[0][0] == intent
+
+
+async def test_country_entity_is_canonical_and_keeps_the_users_words(
+    nlu_server: NluEndpoint,
+) -> None:
+    client = NluClient(nlu_server.url, nlu_server.token, timeout=5.0)
+    try:
+        result = await client.parse("tôi đang làm việc ở Cao Hùng")
+    finally:
+        await client.aclose()
+    country = result.entity("country")
+    assert country is not None
+    assert (country.value, country.text) == ("taiwan", "Cao Hùng")
+
+
+async def test_server_refuses_requests_without_the_token(nlu_server: NluEndpoint) -> None:
+    async with httpx.AsyncClient(base_url=nlu_server.url) as http:
+        response = await http.post("/model/parse", json={"text": "xin chào"})
+    assert response.status_code == 401
+    client = NluClient(nlu_server.url, None, timeout=5.0)
+    with pytest.raises(NluUnavailable):
+        await client.parse("xin chào")
+    await client.aclose()
+
+
+async def test_without_rasa_the_bot_gets_no_client_instead_of_crashing(tmp_path: Path) -> None:
+    settings = Settings(rasa_venv=tmp_path / "missing", nlu_url=None)
+    async with nlu_client(settings) as client:
+        assert client is None

@@ -1,0 +1,52 @@
+"""Unit tests of the shared Vietnamese normalisation (NFC, folding, teencode expansion)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from vietnlp.text import fold, has_diacritics, load_abbreviations, nfc, normalise, spans
+
+
+def test_nfc_composes_and_drops_invisible_characters() -> None:
+    decomposed = unicodedata.normalize("NFD", "cấp cứu")
+    assert decomposed != "cấp cứu"
+    assert nfc(decomposed + "\u200b") == "cấp cứu"
+
+
+def test_fold_removes_tone_and_vowel_marks_and_d_stroke() -> None:
+    assert fold("Cấp Cứu ĐÀ NẴNG") == "cap cuu da nang"
+    assert fold("người lao động") == "nguoi lao dong"
+
+
+def test_has_diacritics() -> None:
+    assert has_diacritics("số cấp cứu")
+    assert not has_diacritics("so cap cuu o Nhat")
+
+
+def test_abbreviation_file_is_whole_token_and_case_insensitive() -> None:
+    table = load_abbreviations()
+    assert table["ko"] == "không"
+    assert table["sdt"] == "số điện thoại"
+    assert normalise("SĐT BV ko") == "so dien thoai benh vien khong"
+    assert normalise("kong") == "kong"  # not a listed short form: left alone
+
+
+def test_spans_keep_original_text_and_offsets() -> None:
+    text = "Gọi bv ở Tokyo!"
+    result = spans(text)
+    assert [(s.text, s.start, s.end) for s in result] == [
+        ("Gọi", 0, 3),
+        ("bv", 4, 6),
+        ("ở", 7, 8),
+        ("Tokyo", 9, 14),
+    ]
+    assert result[1].expanded == ("benh", "vien")
+
+
+def test_service_codes_and_numbers_stay_one_token() -> None:
+    assert [s.text for s in spans("gọi #8891 hoặc 0120-250-168")] == [
+        "gọi",
+        "#8891",
+        "hoặc",
+        "0120-250-168",
+    ]
