@@ -56,10 +56,9 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 
 def format_date(value: date) -> str:
-    """A date as people of the current locale write it (vi: 22 thg 11, 2026 → '22/11/2026')."""
-    return babel_format_date(
-        value, format="short" if current_locale() == "vi" else "medium", locale=current_locale()
-    )
+    """A date as people of the current locale write it (vi: 22/11/2026, en: Nov 22, 2026)."""
+    pattern = "dd/MM/yyyy" if current_locale() == "vi" else "medium"
+    return babel_format_date(value, format=pattern, locale=current_locale())
 
 
 _ = gettext
