@@ -22,6 +22,7 @@ for _ in $(seq 1 30); do
 done
 su postgres -c "psql -p $port -qAtc \"select 1 from pg_roles where rolname='bot_test'\"" | grep -q 1 ||
   su postgres -c "psql -p $port -qc \"create role bot_test login password 'bot_test' createdb\"" >&2
-su postgres -c "psql -p $port -qAtc \"select 1 from pg_database where datname='bot_test'\"" | grep -q 1 ||
-  su postgres -c "createdb -p $port -O bot_test bot_test" >&2
-echo "postgresql+psycopg://bot_test:bot_test@127.0.0.1:$port/bot_test"
+db=migrant_bot_test
+su postgres -c "psql -p $port -qAtc \"select 1 from pg_database where datname='$db'\"" | grep -q 1 ||
+  su postgres -c "createdb -p $port -O bot_test $db" >&2
+echo "postgresql+psycopg://bot_test:bot_test@127.0.0.1:$port/$db"

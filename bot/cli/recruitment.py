@@ -1,0 +1,178 @@
+"""Commands for recruitment companies and editors: companies, flyers, statistics, alerts.
+
+python -m bot company add --name "Công ty ABC" --code ABC      # prints the deep link
+python -m bot flyer --company ABC --country jp                  # flyers/flyer-ABC-jp.pdf + .png
+python -m bot stats --company ABC                               # counts, CSV and PNG chart
+python -m bot alert publish --country jp --text "…"             # queue and deliver
+python -m bot alert resume                                      # finish after a restart
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from actions.countries import COUNTRY_CODES
+from bot.models.recruitment import Company, CompanySignup
+from bot.recruitment import alerts
+from bot.recruitment.companies import CompanyError, create_company, deep_link, find_company
+from bot.recruitment.flyer import build_flyer
+from bot.recruitment.sheet import NoPublishedContent
+from bot.recruitment.stats import company_stats, shown, write_stats
+from bot.settings import Settings, get_settings
+from bot.store import Store, open_store
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    company = subparsers.add_parser("company", help="recruitment companies and their links")
+    company_commands = company.add_subparsers(dest="company_command", required=True)
+    add = company_commands.add_parser("add", help="create a company and print its deep link")
+    add.add_argument("--name", required=True)
+    add.add_argument("--code", required=True, help="3–32 letters, digits, _ or -")
+    add.set_defaults(handler=run_company_add)
+    company_commands.add_parser("list", help="companies, links, sign-ups").set_defaults(
+        handler=run_company_list
+    )
+
+    flyer = subparsers.add_parser("flyer", help="printable QR flyer (A4 PDF + PNG)")
+    flyer.add_argument("--company", required=True, help="company code")
+    flyer.add_argument("--country", choices=[*COUNTRY_CODES, "all"], default="all")
+    flyer.add_argument("--out", type=Path, default=Path("flyers"))
+    flyer.set_defaults(handler=run_flyer)
+
+    stats = subparsers.add_parser("stats", help="anonymous statistics of a company (CSV + PNG)")
+    stats.add_argument("--company", required=True, help="company code")
+    stats.add_argument("--out", type=Path, default=Path("stats"))
+    stats.set_defaults(handler=run_stats)
+
+    alert = subparsers.add_parser("alert", help="announcements to opted-in users of a country")
+    alert_commands = alert.add_subparsers(dest="alert_command", required=True)
+    publish = alert_commands.add_parser("publish", help="queue an announcement and deliver it")
+    publish.add_argument("--country", choices=COUNTRY_CODES, required=True)
+    text = publish.add_mutually_exclusive_group(required=True)
+    text.add_argument("--text")
+    text.add_argument("--file", type=Path)
+    publish.set_defaults(handler=run_alert_publish)
+    alert_commands.add_parser("resume", help="deliver what a restart interrupted").set_defaults(
+        handler=run_alert_resume
+    )
+    status = alert_commands.add_parser("status", help="delivered / blocked / failed counts")
+    status.add_argument("announcement", type=int)
+    status.set_defaults(handler=run_alert_status)
+
+
+def _company(store: Store, code: str) -> Company | None:
+    with store.sessions() as session:
+        company = find_company(session, code)
+    if company is None:
+        print(f"No company with code {code!r}; create it with: python -m bot company add")
+    return company
+
+
+def run_company_add(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    with open_store(settings) as store, store.sessions.begin() as session:
+        try:
+            company = create_company(session, args.name, args.code, date.today())
+        except CompanyError as exc:
+            print(f"Not created: {exc}")
+            return 1
+        print(f"Created {company.name} ({company.code})")
+        print(f"Link for workers: {deep_link(settings.bot_username, company.code)}")
+        print(f"Flyer: python -m bot flyer --company {company.code}")
+    return 0
+
+
+def run_company_list(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    with open_store(settings) as store, store.sessions() as session:
+        signups = dict(
+            session.execute(
+                select(CompanySignup.company_id, func.count()).group_by(CompanySignup.company_id)
+            ).tuples().all()
+        )
+        for company in session.scalars(select(Company).order_by(Company.code)):
+            link = deep_link(settings.bot_username, company.code)
+            print(
+                f"{company.code:<12} {shown(signups.get(company.id, 0)):>4}  {company.name}  {link}"
+            )
+    return 0
+
+
+def run_flyer(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    with open_store(settings) as store:
+        company = _company(store, args.company)
+        if company is None:
+            return 1
+        countries = COUNTRY_CODES if args.country == "all" else (args.country,)
+        for country in countries:
+            try:
+                files = build_flyer(
+                    store.repository, company, country, settings.bot_username, args.out
+                )
+            except NoPublishedContent as exc:
+                print(f"No flyer for {country}: {exc}. Publish the content first.")
+                return 1
+            print(f"{files.pdf}\n{files.png}")
+    return 0
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    with open_store(get_settings()) as store:
+        company = _company(store, args.company)
+        if company is None:
+            return 1
+        with store.sessions() as session:
+            stats = company_stats(session, company)
+        csv_path, png_path = write_stats(stats, args.out, company.code)
+        print(f"{stats.company}: onboarded {shown(stats.onboarded)}")
+        for country, count in stats.by_country.items():
+            print(f"  {country}: {shown(count)}")
+        print(f"{csv_path}\n{png_path}")
+    return 0
+
+
+async def _deliver(store: Store, settings: Settings, ids: list[int]) -> int:
+    try:
+        bot = alerts.alert_bot(settings)
+    except alerts.AlertsUnavailable as exc:
+        print(f"Not sent yet: {exc}. Queued deliveries go out with: python -m bot alert resume")
+        return 1
+    async with bot:
+        for announcement_id in ids:
+            print(await alerts.deliver(store.sessions, bot, announcement_id))
+    return 0
+
+
+def run_alert_publish(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    text = args.text if args.text is not None else args.file.read_text(encoding="utf-8")
+    with open_store(settings) as store:
+        with store.sessions.begin() as session:
+            announcement_id = alerts.publish_announcement(
+                session, args.country, text, datetime.now(UTC)
+            )
+        print(f"Queued announcement {announcement_id}")
+        return asyncio.run(_deliver(store, settings, [announcement_id]))
+
+
+def run_alert_resume(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    with open_store(settings) as store:
+        with store.sessions() as session:
+            ids = alerts.unfinished_announcements(session)
+        if not ids:
+            print("Nothing to resume.")
+            return 0
+        return asyncio.run(_deliver(store, settings, ids))
+
+
+def run_alert_status(args: argparse.Namespace) -> int:
+    with open_store(get_settings()) as store, store.sessions() as session:
+        print(alerts.report(session, args.announcement))
+    return 0

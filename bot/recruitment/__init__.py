@@ -1,0 +1,1 @@
+"""Recruitment companies and pre-departure training: links, flyers, cards, quiz, alerts, stats."""

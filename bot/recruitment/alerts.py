@@ -1,0 +1,213 @@
+"""Announcements to the opted-in users of one country, delivered at most once each.
+
+An editor publishes an announcement; one delivery row per subscriber is queued in the database.
+The sender claims a row (``sending``) and commits *before* calling Telegram, then records the
+outcome: ``sent``, ``blocked`` (the person blocked the bot — their subscription is removed) or
+``failed``. After a crash or restart, rows still ``sending`` are closed as ``failed`` rather than
+sent again: a duplicate alert is worse than a missed one the report shows. Pacing and Telegram's
+"retry after" answers are handled by PTB's ``AIORateLimiter`` (kept under Telegram's broadcast
+limit of about 30 messages per second).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import AIORateLimiter, ExtBot
+
+from actions.countries import country_name
+from bot.i18n import _
+from bot.models.recruitment import AlertDelivery, AlertSubscription, Announcement
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+MESSAGES_PER_SECOND = 25
+
+
+class AlertsUnavailable(RuntimeError):
+    """Alerts cannot be sent from this process (no Telegram token)."""
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    announcement_id: int
+    sent: int
+    blocked: int
+    failed: int
+    pending: int
+
+    def __str__(self) -> str:
+        return (
+            f"announcement {self.announcement_id}: delivered {self.sent}, blocked {self.blocked}, "
+            f"failed {self.failed}, pending {self.pending}"
+        )
+
+
+def subscribe(session: Session, user_id: str, country: str, chat_id: int, today: date) -> None:
+    row = session.get(AlertSubscription, user_id)
+    if row is None:
+        session.add(
+            AlertSubscription(
+                user_id=user_id, country=country, chat_id=chat_id, subscribed_on=today
+            )
+        )
+    else:
+        row.country, row.chat_id = country, chat_id
+
+
+def unsubscribe(session: Session, user_id: str) -> bool:
+    row = session.get(AlertSubscription, user_id)
+    if row is None:
+        return False
+    session.delete(row)
+    return True
+
+
+def is_subscribed(session: Session, user_id: str) -> bool:
+    return session.get(AlertSubscription, user_id) is not None
+
+
+def alert_bot(settings: Settings) -> ExtBot[int]:
+    """A bot paced under Telegram's broadcast limit, retrying when Telegram says "retry after"."""
+    if settings.telegram_bot_token is None:
+        raise AlertsUnavailable("TELEGRAM_BOT_TOKEN is not set: alerts are sent through Telegram")
+    base = (settings.telegram_api_base_url or "https://api.telegram.org").rstrip("/")
+    return ExtBot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=f"{base}/bot",
+        base_file_url=f"{base}/file/bot",
+        rate_limiter=AIORateLimiter(
+            overall_max_rate=MESSAGES_PER_SECOND, overall_time_period=1, max_retries=3
+        ),
+    )
+
+
+def publish_announcement(session: Session, country: str, text: str, now: datetime) -> int:
+    """Queue ``text`` for every current subscriber of ``country``; returns the announcement id."""
+    if not text.strip():
+        raise ValueError("the announcement is empty")
+    announcement = Announcement(country=country, text=text.strip(), created_at=now)
+    session.add(announcement)
+    session.flush()
+    subscribers = session.scalars(
+        select(AlertSubscription.user_id).where(AlertSubscription.country == country)
+    )
+    session.add_all(
+        AlertDelivery(announcement_id=announcement.id, user_id=user_id, status="pending")
+        for user_id in subscribers
+    )
+    return announcement.id
+
+
+def alert_html(announcement: Announcement) -> str:
+    header = _("📢 Thông báo cho người lao động tại {country}").format(
+        country=country_name(announcement.country)
+    )
+    footer = _("Không muốn nhận nữa: gõ /thongbao")
+    return f"<b>{html.escape(header)}</b>\n\n{html.escape(announcement.text)}\n\n<i>{footer}</i>"
+
+
+def report(session: Session, announcement_id: int) -> DeliveryReport:
+    counts = Counter(
+        session.scalars(
+            select(AlertDelivery.status).where(AlertDelivery.announcement_id == announcement_id)
+        )
+    )
+    return DeliveryReport(
+        announcement_id,
+        sent=counts["sent"],
+        blocked=counts["blocked"],
+        failed=counts["failed"],
+        pending=counts["pending"] + counts["sending"],
+    )
+
+
+def close_interrupted(session: Session) -> int:
+    """Rows left ``sending`` by a crash may or may not have gone out: never send them again."""
+    result = session.execute(
+        update(AlertDelivery)
+        .where(AlertDelivery.status == "sending")
+        .values(status="failed", updated_at=datetime.now(UTC))
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _claim_next(session_factory: sessionmaker[Session], announcement_id: int) -> str | None:
+    with session_factory.begin() as session:
+        row = session.scalars(
+            select(AlertDelivery)
+            .where(
+                AlertDelivery.announcement_id == announcement_id,
+                AlertDelivery.status == "pending",
+            )
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
+        if row is None:
+            return None
+        row.status, row.updated_at = "sending", datetime.now(UTC)
+        return row.user_id
+
+
+def _finish(
+    session_factory: sessionmaker[Session], announcement_id: int, user_id: str, status: str
+) -> None:
+    with session_factory.begin() as session:
+        row = session.get(AlertDelivery, (announcement_id, user_id))
+        if row is not None:
+            row.status, row.updated_at = status, datetime.now(UTC)
+        if status == "blocked":
+            unsubscribe(session, user_id)
+
+
+async def deliver(
+    session_factory: sessionmaker[Session], bot: Bot, announcement_id: int
+) -> DeliveryReport:
+    """Send every pending delivery of the announcement; safe to call again after a restart."""
+    with session_factory.begin() as session:
+        close_interrupted(session)
+        announcement = session.get(Announcement, announcement_id)
+        if announcement is None:
+            raise LookupError(f"no announcement {announcement_id}")
+        text = alert_html(announcement)
+    while (user_id := _claim_next(session_factory, announcement_id)) is not None:
+        with session_factory() as session:
+            subscription = session.get(AlertSubscription, user_id)
+        if subscription is None:  # opted out after the announcement was queued
+            _finish(session_factory, announcement_id, user_id, "failed")
+            continue
+        status = "sent"
+        try:
+            await bot.send_message(subscription.chat_id, text, parse_mode=ParseMode.HTML)
+        except Forbidden:
+            status = "blocked"
+        except BadRequest as exc:  # chat gone, deactivated account…
+            logger.info("alert %s not delivered: %s", announcement_id, exc.message)
+            status = "blocked" if "chat not found" in exc.message.lower() else "failed"
+        except TelegramError as exc:
+            logger.warning("alert %s failed: %s", announcement_id, type(exc).__name__)
+            status = "failed"
+        _finish(session_factory, announcement_id, user_id, status)
+    with session_factory() as session:
+        return report(session, announcement_id)
+
+
+def unfinished_announcements(session: Session) -> list[int]:
+    """Announcements that still have deliveries to make (e.g. after a restart)."""
+    return list(
+        session.scalars(
+            select(AlertDelivery.announcement_id)
+            .where(AlertDelivery.status.in_(("pending", "sending")))
+            .distinct()
+        )
+    )

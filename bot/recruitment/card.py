@@ -1,0 +1,59 @@
+"""The offline emergency card (``/the``): an image to keep in the phone's photo gallery.
+
+Numbers, the Vietnamese missions and three phrases in the local language, drawn from the live
+content; cached per content version, country and language, so an editor's fix shows up on the
+next request after a publish and nothing is redrawn in between.
+"""
+
+from __future__ import annotations
+
+from bot.content.repository import ContentRepository
+from bot.i18n import _, current_locale, format_date
+from bot.recruitment.layout import DARK, GREY, RED, Block, Heading, Paragraph, Spacer, render_png
+from bot.recruitment.sheet import EmergencySheet, emergency_sheet
+
+CARD_WIDTH = 1080  # a phone screen's width in pixels
+MAX_HELP_LINES = 6
+
+_cache: dict[tuple[int, str, str], bytes] = {}
+
+
+def card_blocks(sheet: EmergencySheet) -> list[Block]:
+    blocks: list[Block] = [
+        Heading(_("THẺ KHẨN CẤP") + f" — {sheet.country_name.upper()}", 30),
+        Spacer(4),
+    ]
+    for contact in sheet.emergency:
+        blocks += [
+            Paragraph(" / ".join(contact.phones), 40, bold=True, color=RED),
+            Paragraph(contact.name, 17),
+            Spacer(4),
+        ]
+    if sheet.help_lines:
+        blocks += [Spacer(6), Heading(_("Cơ quan Việt Nam và đường dây hỗ trợ"), 21, DARK)]
+        for contact in sheet.help_lines[:MAX_HELP_LINES]:
+            blocks += [
+                Paragraph(contact.name, 15, bold=True),
+                Paragraph(" · ".join(contact.phones), 19),
+                Spacer(3),
+            ]
+    if sheet.phrases:
+        blocks += [Spacer(6), Heading(_("Đưa cho người xung quanh xem"), 21, DARK)]
+        for phrase in sheet.phrases:
+            blocks += [Paragraph(phrase.local, 22, bold=True), Paragraph(phrase.vi, 14, color=GREY)]
+    note = _("Cập nhật ngày {date}. Nguồn và chi tiết: gõ /sos trong bot.")
+    blocks += [
+        Spacer(8),
+        Paragraph(note.format(date=format_date(sheet.verified_on)), 12, color=GREY),
+    ]
+    return blocks
+
+
+def emergency_card(repo: ContentRepository, country: str) -> bytes:
+    """PNG bytes of the card for ``country`` in the current locale."""
+    version = repo.live_version() or 0
+    key = (version, country, current_locale())
+    if key not in _cache:
+        _cache.clear()  # only the live version is ever asked for again
+        _cache[key] = render_png(card_blocks(emergency_sheet(repo, country)), CARD_WIDTH)
+    return _cache[key]

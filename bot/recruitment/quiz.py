@@ -1,0 +1,193 @@
+"""The pre-departure quiz (``/kiemtra``): five multiple-choice questions on the user's country.
+
+Three questions come from the live contacts (ambulance number, police number, who helps when a
+passport is taken), so they follow an editor's fix; the others are statements from
+``content/quiz.yml``, each asked only where its topic answer — whose sources back it — is
+published. The questions are frozen in the database when a quiz starts, so a publish in the middle
+of a quiz cannot change the answer to a question already on screen.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, model_validator
+from sqlalchemy.orm import Session
+
+from actions.countries import country_name
+from bot.content.repository import ContactView, ContentRepository
+from bot.i18n import _
+from bot.models.recruitment import QuizSession
+
+QUESTIONS_PER_QUIZ = 5
+QUIZ_FILE = "quiz.yml"
+
+
+class StatementQuestion(BaseModel):
+    """A question of ``content/quiz.yml``."""
+
+    id: str
+    topic: str
+    question: str = Field(min_length=5)
+    options: list[str] = Field(min_length=2, max_length=4)
+    correct: int
+
+    @model_validator(mode="after")
+    def _correct_is_an_option(self) -> StatementQuestion:
+        if not 0 <= self.correct < len(self.options):
+            raise ValueError(f"correct must be between 0 and {len(self.options) - 1}")
+        return self
+
+
+class QuizFile(BaseModel):
+    questions: list[StatementQuestion]
+
+
+class QuizFileError(ValueError):
+    """``content/quiz.yml`` cannot be used (the message says why)."""
+
+
+def load_statements(content_dir: Path) -> list[StatementQuestion]:
+    path = content_dir / QUIZ_FILE
+    try:
+        return QuizFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))).questions
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise QuizFileError(f"{QUIZ_FILE}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    options: tuple[str, ...]
+    correct: int
+    topic: str
+
+
+def _contact(repo: ContentRepository, country: str, contact_id: str) -> ContactView | None:
+    return next((c for c in repo.contacts(country) if c.id == contact_id), None)
+
+
+def _number_question(
+    text: str, right: ContactView | None, wrong: list[ContactView | None], topic: str
+) -> Question | None:
+    numbers = [c.phones[0] for c in (right, *wrong) if c is not None and c.phones]
+    if right is None or len(set(numbers)) < 2:
+        return None
+    return Question(text, tuple(dict.fromkeys(numbers)), 0, topic)
+
+
+def contact_questions(repo: ContentRepository, country: str) -> list[Question]:
+    ambulance = _contact(repo, country, f"{country}-ambulance")
+    police = _contact(repo, country, f"{country}-police")
+    name = country_name(country)
+    questions = [
+        _number_question(
+            _("Ở {country}, gọi số nào để có xe cấp cứu?").format(country=name),
+            ambulance, [police], "ambulance",
+        ),
+        _number_question(
+            _("Ở {country}, gọi số nào để báo cảnh sát?").format(country=name),
+            police, [ambulance], "police",
+        ),
+    ]  # fmt: skip
+    passport = repo.answer("passport-held", country)
+    helpers = [c for c in passport.contacts if c.kind != "emergency"] if passport else []
+    if helpers:
+        helper = helpers[0]
+        questions.append(
+            Question(
+                _("Chủ hoặc môi giới giữ hộ chiếu của bạn. Ai có thể giúp bạn?"),
+                (
+                    f"{helper.name} — {helper.phones[0]}" if helper.phones else helper.name,
+                    _("Không ai cả, phải chờ hết hợp đồng."),
+                    _("Chỉ công ty môi giới của bạn."),
+                ),
+                0,
+                "passport-held",
+            )
+        )
+    return [q for q in questions if q is not None]
+
+
+def build_quiz(
+    repo: ContentRepository,
+    country: str,
+    statements: list[StatementQuestion],
+    rng: random.Random,
+) -> list[Question]:
+    """Up to five questions for ``country``, options shuffled."""
+    questions = contact_questions(repo, country)
+    published = [s for s in statements if repo.answer(s.topic, country) is not None]
+    rng.shuffle(published)
+    questions += [
+        Question(s.question, tuple(s.options), s.correct, s.topic)
+        for s in published[: QUESTIONS_PER_QUIZ - len(questions)]
+    ]
+    return [_shuffled(q, rng) for q in questions[:QUESTIONS_PER_QUIZ]]
+
+
+def _shuffled(question: Question, rng: random.Random) -> Question:
+    order = list(range(len(question.options)))
+    rng.shuffle(order)
+    return Question(
+        question.text,
+        tuple(question.options[i] for i in order),
+        order.index(question.correct),
+        question.topic,
+    )
+
+
+def start(session: Session, user_id: str, country: str, questions: list[Question]) -> None:
+    """Begin (or restart) the user's quiz with these questions."""
+    existing = session.get(QuizSession, user_id)
+    if existing is not None:
+        session.delete(existing)
+        session.flush()
+    session.add(
+        QuizSession(
+            user_id=user_id,
+            country=country,
+            questions=[asdict(q) for q in questions],
+            position=0,
+            score=0,
+        )
+    )
+
+
+def current(session: Session, user_id: str) -> tuple[int, Question] | None:
+    quiz = session.get(QuizSession, user_id)
+    if quiz is None or quiz.position >= len(quiz.questions):
+        return None
+    raw = quiz.questions[quiz.position]
+    question = Question(raw["text"], tuple(raw["options"]), raw["correct"], raw["topic"])
+    return quiz.position, question
+
+
+@dataclass(frozen=True)
+class Outcome:
+    question: Question
+    right: bool
+    score: int
+    total: int
+    finished: bool
+
+
+def answer(session: Session, user_id: str, position: int, choice: int) -> Outcome | None:
+    """Record an answer to question ``position``; ``None`` for a stale or unknown button."""
+    now = current(session, user_id)
+    if now is None or now[0] != position or not 0 <= choice < len(now[1].options):
+        return None
+    quiz = session.get(QuizSession, user_id)
+    assert quiz is not None
+    question = now[1]
+    right = choice == question.correct
+    quiz.score += int(right)
+    quiz.position += 1
+    finished = quiz.position >= len(quiz.questions)
+    outcome = Outcome(question, right, quiz.score, len(quiz.questions), finished)
+    if finished:
+        session.delete(quiz)
+    return outcome

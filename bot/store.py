@@ -1,0 +1,47 @@
+"""Opening the database for a process: schema upgraded, content published on a first run.
+
+Every entry point (chat, ask, the Telegram bot, the recruitment commands) needs the same three
+things — an up-to-date schema, a session factory and the content repository — and a newcomer's
+first run should find the shipped content live without a separate publish step.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.content.publish import publish
+from bot.content.repository import ContentRepository
+from bot.db import make_engine, make_session_factory
+from bot.migrate import upgrade
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Store:
+    sessions: sessionmaker[Session]
+    repository: ContentRepository
+
+
+@contextmanager
+def open_store(settings: Settings) -> Iterator[Store]:
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        sessions = make_session_factory(engine)
+        repository = ContentRepository(sessions)
+        if repository.live_version() is None:
+            result = publish(settings.content_dir, sessions, published_by="first run")
+            if result.outcome == "rejected":
+                logger.error(
+                    "The shipped content does not validate; run: python -m bot content check"
+                )
+        yield Store(sessions, repository)
+    finally:
+        engine.dispose()
