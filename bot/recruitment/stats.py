@@ -38,15 +38,16 @@ class CompanyStats:
 
 def company_stats(session: Session, company: Company) -> CompanyStats:
     signups = CompanySignup.company_id == company.id
-    by_country = dict(
-        session.execute(
-            select(func.coalesce(User.country, "?"), func.count())
+    by_country = {
+        country or "?": count
+        for country, count in session.execute(
+            select(User.country, func.count())
             .select_from(CompanySignup)
             .join(User, User.id == CompanySignup.user_id)
             .where(signups)
-            .group_by(func.coalesce(User.country, "?"))
-        ).tuples().all()
-    )
+            .group_by(User.country)
+        ).tuples()
+    }
     by_week: dict[str, int] = {}
     for day in session.scalars(select(CompanySignup.signed_up_on).where(signups)):
         week = week_of(day).isoformat()
