@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import psutil
-import yaml
 
 from bot.nlu import evaluate, model
 from bot.nlu.client import NluClient
@@ -40,22 +38,6 @@ def timed_training(settings: Settings, config: Path, reuse: bool) -> tuple[Path,
     return path, time.perf_counter() - started
 
 
-def held_out_sentences(form: str) -> list[str]:
-    sentences = []
-    for path in sorted(model.TEST_SETS[form].glob("*.yml")):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
-            for line in str(block.get("examples", "")).splitlines():
-                text = line.strip().removeprefix("- ").strip()
-                if text:
-                    sentences.append(strip_entity_markup(text))
-    return sentences
-
-
-def strip_entity_markup(text: str) -> str:
-    """'[Nhật](country)' → 'Nhật' (also the {"entity": …} form)."""
-    return re.sub(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})", r"\1", text)
-
-
 async def latency_and_memory(settings: Settings, model_file: Path, n: int) -> dict[str, float]:
     port = free_port()
     endpoint = NluEndpoint(f"http://127.0.0.1:{port}", "bench-token")
@@ -64,7 +46,11 @@ async def latency_and_memory(settings: Settings, model_file: Path, n: int) -> di
         try:
             await wait_until_ready(endpoint, process)
             client = NluClient(endpoint.url, endpoint.token, timeout=10.0)
-            sentences = [s for form in model.TEST_SETS for s in held_out_sentences(form)]
+            sentences = [
+                s
+                for form in model.TEST_SETS
+                for s in evaluate.example_sentences(model.TEST_SETS[form])
+            ]
             for text in sentences[:20]:  # warm-up
                 await client.parse(text)
             timings = []
@@ -109,14 +95,10 @@ def main() -> int:
         print(f"{name}: trained in {seconds or 0:.0f} s, evaluated", flush=True)
 
     perf = asyncio.run(latency_and_memory(settings, model.model_path(settings), args.requests))
-    n_train = sum(
-        len([line for line in p.read_text().splitlines() if line.strip().startswith("- ")])
-        for p in model.TRAINING_DATA.glob("*.yml")
-    )
+    held_out = {form: len(evaluate.example_sentences(f)) for form, f in model.TEST_SETS.items()}
     print(
-        f"\ntraining lines (examples + synonyms/lookups): {n_train}; "
-        f"test sentences per form: "
-        + ", ".join(f"{f}={len(held_out_sentences(f))}" for f in model.TEST_SETS)
+        f"\ntraining examples: {len(evaluate.example_sentences(model.TRAINING_DATA))}; "
+        f"held-out per form: {held_out}"
     )
     print(
         f"\n{'pipeline':<8} {'train':>8} "

@@ -9,9 +9,12 @@ accuracy threshold, and the emergency intents must keep a recall of 0.99 in ever
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 from bot.nlu import model
 from bot.settings import REPO_ROOT, Settings
@@ -19,6 +22,28 @@ from bot.settings import REPO_ROOT, Settings
 ACCURACY_THRESHOLDS = {"diacritics": 0.95, "plain": 0.93, "teencode": 0.90}
 EMERGENCY_INTENTS = ("emergency_medical", "emergency_police")
 EMERGENCY_RECALL_THRESHOLD = 0.99
+
+
+ENTITY_MARKUP = re.compile(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})")
+
+
+def strip_entity_markup(text: str) -> str:
+    """'[Nhật](country)' → 'Nhật' (also the ``{"entity": …}`` form)."""
+    return ENTITY_MARKUP.sub(r"\1", text)
+
+
+def example_sentences(folder: Path) -> list[str]:
+    """Every intent example in the Rasa YAML files of ``folder``, without entity markup."""
+    sentences = []
+    for path in sorted(folder.rglob("*.yml")):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+            if "intent" not in block:
+                continue  # synonyms and lookup tables are not sentences
+            for line in str(block.get("examples", "")).splitlines():
+                text = line.strip().removeprefix("- ").strip()
+                if text:
+                    sentences.append(strip_entity_markup(text))
+    return sentences
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The handbook content: load, check, publish, read and render it (see content/README.md)."""

@@ -1,0 +1,429 @@
+"""Checks that content is safe to publish; every problem names the file and line to fix.
+
+Errors block publishing (a wrong or unsourced number must never reach a worker); warnings are for
+editors to look at; "pending" lists items that are not published yet and wait for an editor.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TypeVar
+
+from ruamel.yaml.scalarstring import LiteralScalarString
+
+from bot.content.loader import ContentTree, Item
+from bot.content.phones import phone_problem, unknown_mentions
+from bot.content.problems import Problem, by_severity
+from bot.content.schema import (
+    COUNTRY_NAMES,
+    HOST_COUNTRIES,
+    MAX_SHORT_CHARS,
+    PHRASE_LANGUAGE,
+    AnswerDoc,
+    ContactDoc,
+)
+from vietnlp.text import normalise
+
+TEXT_FIELDS = ("short", "body", "more")
+STALE_AFTER_MONTHS = 12
+
+Doc = TypeVar("Doc", AnswerDoc, ContactDoc)
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of a content check."""
+
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return by_severity(self.problems, "error")
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return by_severity(self.problems, "warning")
+
+    @property
+    def pending(self) -> list[Problem]:
+        return by_severity(self.problems, "pending")
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing blocks publishing."""
+        return not self.errors
+
+    def format(self) -> str:
+        """The report as editors read it in a terminal."""
+        sections = (
+            ("ERRORS — fix these; nothing can be published until they are fixed", self.errors),
+            ("WARNINGS — publishing works, but please look at these", self.warnings),
+            ("NOT PUBLISHED, waiting for an editor", self.pending),
+        )
+        lines: list[str] = []
+        for title, problems in sections:
+            if problems:
+                lines += [f"{title} ({len(problems)}):", *(f"  {p}" for p in problems), ""]
+        errors, warnings = len(self.errors), len(self.warnings) + len(self.pending)
+        lines.append(f"{errors} error(s), {warnings} warning(s).")
+        return "\n".join(lines)
+
+
+@dataclass
+class _Index:
+    """Who is where: contacts by id, and answer ids by country (including broken files)."""
+
+    contacts: dict[str, tuple[str, Item[ContactDoc]]] = field(default_factory=dict)
+    broken_contacts: set[str] = field(default_factory=set)  # ids of entries with own errors
+    answer_ids: dict[str, set[str]] = field(default_factory=dict)
+
+    def all_answer_ids(self) -> set[str]:
+        return set().union(*self.answer_ids.values()) if self.answer_ids else set()
+
+
+def validate(tree: ContentTree, today: date) -> Report:
+    """Check everything loaded in ``tree`` (parse and schema problems included)."""
+    index = _build_index(tree)
+    problems = [
+        *tree.problems,
+        *_check_contacts(tree, today),
+        *_check_answers(tree, index, today),
+        *_check_topics(tree, index),
+        *_check_intents(tree, index),
+        *_check_lexicon(tree),
+    ]
+    return Report(tuple(problems))
+
+
+def _build_index(tree: ContentTree) -> _Index:
+    index = _Index()
+    for country, items in tree.contacts.items():
+        for item in items:
+            index.contacts.setdefault(item.model.id, (country, item))
+    index.broken_contacts = tree.contact_ids_seen - set(index.contacts)
+    for country in HOST_COUNTRIES:
+        ids = set(tree.answer_files.get(country, {}))
+        ids |= {item.model.id for item in tree.answers.get(country, [])}
+        index.answer_ids[country] = ids
+    return index
+
+
+# --- dates and status (shared by answers and contacts) -------------------------------------
+
+
+def _months_before(day: date, months: int) -> date:
+    """The same day ``months`` earlier (the month's last day when it is shorter: 31 → 30)."""
+    year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
+    last_day = calendar.monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(day.day, last_day))
+
+
+def _check_dates_and_status(
+    item: Item[AnswerDoc] | Item[ContactDoc], what: str, today: date
+) -> Iterator[Problem]:
+    doc = item.model
+    line = item.line("verified_on")
+    if doc.verified_on > today:
+        yield Problem(
+            item.path,
+            line,
+            f"`verified_on` {doc.verified_on} is in the future; write "
+            "the day the facts were actually checked",
+        )
+    elif doc.status == "published" and doc.verified_on < _months_before(today, STALE_AFTER_MONTHS):
+        yield Problem(
+            item.path,
+            line,
+            f"{what} was last checked on {doc.verified_on}, more than "
+            f"{STALE_AFTER_MONTHS} months ago; check the facts against "
+            "the source again and update `verified_on`",
+            "warning",
+        )
+    if doc.status != "published":
+        yield Problem(
+            item.path,
+            item.line("status"),
+            f"{what} is not published "
+            f"(status: {doc.status}); workers do not see it until an editor checks the "
+            "facts and sets status: published",
+            "pending",
+        )
+
+
+# --- contacts ------------------------------------------------------------------------------
+
+
+def _check_contacts(tree: ContentTree, today: date) -> Iterator[Problem]:
+    first_seen: dict[str, Item[ContactDoc]] = {}
+    for country, items in tree.contacts.items():
+        for item in items:
+            what = f"contact {item.model.id}"
+            yield from _duplicate(
+                item,
+                first_seen,
+                "contact id",
+                "contact ids must be unique across all contacts files",
+            )
+            yield from _check_phones(item, country)
+            yield from _check_dates_and_status(item, what, today)
+
+
+def _duplicate(
+    item: Item[Doc], first_seen: dict[str, Item[Doc]], label: str, rule: str
+) -> Iterator[Problem]:
+    key = item.model.id
+    earlier = first_seen.get(key)
+    if earlier is None:
+        first_seen[key] = item
+        return
+    yield Problem(
+        item.path,
+        item.line("id"),
+        f"duplicate {label} `{key}` (already used at {earlier.path}:{earlier.line('id')}); {rule}",
+    )
+
+
+def _check_phones(item: Item[ContactDoc], country: str) -> Iterator[Problem]:
+    for position, phone in enumerate(item.model.phones):
+        message = phone_problem(phone, country)
+        if message is not None:
+            yield Problem(item.path, item.line("phones", position), message)
+
+
+# --- answers -------------------------------------------------------------------------------
+
+
+def _check_answers(tree: ContentTree, index: _Index, today: date) -> Iterator[Problem]:
+    chapters = _chapter_of(tree)
+    for country in HOST_COUNTRIES:
+        first_seen: dict[str, Item[AnswerDoc]] = {}
+        for item in tree.answers.get(country, []):
+            yield from _check_file_name(item)
+            yield from _duplicate(
+                item, first_seen, "answer id", "each answer of a country needs its own id"
+            )
+            yield from _check_related(item, country, index)
+            yield from _check_answer_contacts(item, country, index)
+            yield from _check_text(item, country, index)
+            yield from _check_phrases(item, country)
+            yield from _check_dates_and_status(item, f"answer {item.model.id}", today)
+            if chapters is not None and item.model.id not in chapters:
+                yield Problem(
+                    item.path,
+                    item.line("id"),
+                    f"answer `{item.model.id}` is in no "
+                    "chapter of topics.yml; add its id to a chapter's `answers`",
+                )
+
+
+def _chapter_of(tree: ContentTree) -> dict[str, str] | None:
+    """answer id → chapter id, from topics.yml (``None`` when topics.yml could not be read)."""
+    if tree.topics is None:
+        return None
+    return {aid: ch.id for ch in tree.topics.model.chapters for aid in ch.answers}
+
+
+def _check_file_name(item: Item[AnswerDoc]) -> Iterator[Problem]:
+    stem = item.path.rsplit("/", 1)[-1].removesuffix(".yml")
+    if item.model.id != stem:
+        yield Problem(
+            item.path,
+            item.line("id"),
+            f"`id` is {item.model.id} but the file is "
+            f"named {stem}.yml; the id and the file name must be the same",
+        )
+
+
+def _check_related(item: Item[AnswerDoc], country: str, index: _Index) -> Iterator[Problem]:
+    for position, related in enumerate(item.model.related):
+        if related not in index.answer_ids[country]:
+            yield Problem(
+                item.path,
+                item.line("related", position),
+                f"`related` lists "
+                f"`{related}`, but there is no answers/{country}/{related}.yml; "
+                "correct the id or remove it",
+            )
+
+
+def _check_answer_contacts(item: Item[AnswerDoc], country: str, index: _Index) -> Iterator[Problem]:
+    for position, contact_id in enumerate(item.model.contacts):
+        line = item.line("contacts", position)
+        found = index.contacts.get(contact_id)
+        if contact_id in index.broken_contacts:
+            continue  # the contact's own errors are reported in its file
+        if found is None:
+            yield Problem(
+                item.path,
+                line,
+                f"`contacts` lists `{contact_id}`, which is in no "
+                f"contacts file; correct the id or add the contact to "
+                f"contacts/{country}.yml",
+            )
+        elif found[0] not in (country, "vn"):
+            yield Problem(
+                item.path,
+                line,
+                f"`contacts` lists `{contact_id}` from "
+                f"{found[1].path}; a {COUNTRY_NAMES[country]} answer can only use "
+                f"contacts/{country}.yml and contacts/vn.yml",
+            )
+        elif item.model.status == "published" and found[1].model.status != "published":
+            yield _unverified_contact(item, line, found[1])
+
+
+def _unverified_contact(item: Item[AnswerDoc], line: int, contact: Item[ContactDoc]) -> Problem:
+    where = f"{contact.path}:{contact.line('status')}"
+    return Problem(
+        item.path,
+        line,
+        f"this published answer lists the contact "
+        f"`{contact.model.id}`, which is not verified (status: {contact.model.status} "
+        f"at {where}), so its number would be hidden from workers; verify the contact "
+        "and publish it, remove it from `contacts`, or set this answer to unverified",
+    )
+
+
+def _check_text(item: Item[AnswerDoc], country: str, index: _Index) -> Iterator[Problem]:
+    doc = item.model
+    if len(doc.short) > MAX_SHORT_CHARS:
+        yield Problem(
+            item.path,
+            item.line("short"),
+            f"`short` has {len(doc.short)} characters; "
+            f"keep it to {MAX_SHORT_CHARS} so it fits one phone screen (move details "
+            "to `body`)",
+        )
+    phones = [
+        phone
+        for contact_id in doc.contacts
+        if (found := index.contacts.get(contact_id)) is not None
+        for phone in found[1].model.phones
+    ]
+    for name in TEXT_FIELDS:
+        text = getattr(doc, name)
+        if text:
+            yield from _unknown_numbers(item, name, text, phones, country)
+
+
+def _unknown_numbers(
+    item: Item[AnswerDoc], name: str, text: str, phones: list[str], country: str
+) -> Iterator[Problem]:
+    raw = item.node.get(name)
+    for mention in unknown_mentions(text, phones, country):
+        line = item.line(name)
+        if isinstance(raw, LiteralScalarString):  # a "|" block starts on the next line
+            line += 1 + str(raw).count("\n", 0, mention.start)
+        yield Problem(
+            item.path,
+            line,
+            f'the number "{mention.text}" in `{name}` is not a phone '
+            "of any contact listed in `contacts`; add the contact with its source to "
+            f"contacts/{country}.yml and list its id in `contacts`, or remove the number",
+        )
+
+
+def _check_phrases(item: Item[AnswerDoc], country: str) -> Iterator[Problem]:
+    phrases = item.model.phrases
+    expected = PHRASE_LANGUAGE[country]
+    if phrases is not None and phrases.lang != expected:
+        yield Problem(
+            item.path,
+            item.line("phrases", "lang"),
+            f"`phrases.lang` is "
+            f"{phrases.lang}, but this is a {COUNTRY_NAMES[country]} answer; use "
+            f"{expected}",
+        )
+
+
+# --- topics, intents, lexicon --------------------------------------------------------------
+
+
+def _check_topics(tree: ContentTree, index: _Index) -> Iterator[Problem]:
+    if tree.topics is None:
+        return
+    topics = tree.topics
+    seen_chapters: set[str] = set()
+    seen_answers: set[str] = set()
+    for c, chapter in enumerate(topics.model.chapters):
+        if chapter.id in seen_chapters:
+            yield Problem(
+                topics.path,
+                topics.line("chapters", c, "id"),
+                f"duplicate chapter id `{chapter.id}`; give each chapter its own id",
+            )
+        seen_chapters.add(chapter.id)
+        for a, answer_id in enumerate(chapter.answers):
+            line = topics.line("chapters", c, "answers", a)
+            if answer_id in seen_answers:
+                yield Problem(
+                    topics.path,
+                    line,
+                    f"`{answer_id}` is listed in two chapters; an answer belongs to one chapter",
+                )
+            seen_answers.add(answer_id)
+            yield from _check_variants(topics.path, line, answer_id, index)
+
+
+def _check_variants(path: str, line: int, answer_id: str, index: _Index) -> Iterator[Problem]:
+    missing = [c for c in HOST_COUNTRIES if answer_id not in index.answer_ids[c]]
+    if len(missing) == len(HOST_COUNTRIES):
+        yield Problem(
+            path,
+            line,
+            f"unknown answer id `{answer_id}`: there is no "
+            f"answers/<country>/{answer_id}.yml; correct the id or write "
+            "the answer",
+        )
+    for country in missing if len(missing) < len(HOST_COUNTRIES) else []:
+        yield Problem(
+            path,
+            line,
+            f"`{answer_id}` has no {COUNTRY_NAMES[country]} version "
+            f"(answers/{country}/{answer_id}.yml); workers there will not "
+            "see it",
+            "warning",
+        )
+
+
+def _check_intents(tree: ContentTree, index: _Index) -> Iterator[Problem]:
+    if tree.intents is None:
+        return
+    intents = tree.intents
+    known = index.all_answer_ids()
+    for intent, answer_ids in intents.model.root.items():
+        for position, answer_id in enumerate(answer_ids):
+            if answer_id not in known:
+                yield Problem(
+                    intents.path,
+                    intents.line(intent, position),
+                    f"intent `{intent}` lists the unknown answer id `{answer_id}`; "
+                    "correct the id (see topics.yml)",
+                )
+
+
+def _check_lexicon(tree: ContentTree) -> Iterator[Problem]:
+    if tree.lexicon is None:
+        return
+    lexicon = tree.lexicon
+    first_line: dict[str, int] = {}
+    for kind, terms in lexicon.model:
+        for position, term in enumerate(terms):
+            line = lexicon.line(kind, position)
+            key = normalise(term or "")
+            if not key:
+                yield Problem(lexicon.path, line, "empty term; write a word or remove the line")
+            elif key in first_line:
+                yield Problem(
+                    lexicon.path,
+                    line,
+                    f"`{term}` is the same as the term on line "
+                    f"{first_line[key]} once accents and "
+                    "abbreviations are ignored; remove one",
+                    "error",
+                )
+            else:
+                first_line[key] = line

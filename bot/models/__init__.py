@@ -1,0 +1,42 @@
+"""All ORM models, imported here so ``Base.metadata`` knows every table (Alembic, tests)."""
+
+from bot.models.content import (
+    Answer,
+    Chapter,
+    Contact,
+    ContentVersion,
+    IntentAnswers,
+    LexiconTerm,
+)
+from bot.models.recruitment import (
+    AlertDelivery,
+    AlertSubscription,
+    Announcement,
+    Company,
+    CompanySignup,
+    QuizSession,
+    TopicOpenCount,
+)
+from bot.models.telegram import TelegramRecentMessage, TelegramUpdate
+from bot.models.users import FeedbackCount, KeptQuestion, User
+
+__all__ = [
+    "AlertDelivery",
+    "AlertSubscription",
+    "Announcement",
+    "Answer",
+    "Chapter",
+    "Company",
+    "CompanySignup",
+    "Contact",
+    "ContentVersion",
+    "FeedbackCount",
+    "IntentAnswers",
+    "KeptQuestion",
+    "LexiconTerm",
+    "QuizSession",
+    "TelegramRecentMessage",
+    "TelegramUpdate",
+    "TopicOpenCount",
+    "User",
+]
