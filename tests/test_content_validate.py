@@ -422,3 +422,25 @@ def test_facts_become_stale_after_twelve_months(
     edit_content(AMBULANCE, "verified_on: 2026-11-01", f"verified_on: {verified_on}")
     warnings = check(content_dir, today).warnings
     assert any("more than 12 months ago" in p.message for p in warnings) is stale
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "fragment"),
+    [
+        ("topic: ambulance", "topic: no-such-topic", 10, "unknown topic `no-such-topic`"),
+        ("    correct: 0", "    correct: 3", 16, "`correct` is 3 but there are 3 options"),
+        ("id: call", "id: insurance", 9, "question id `insurance` is used twice"),
+    ],
+)
+def test_quiz_questions_are_checked(
+    content_dir: Path,
+    edit_content: Edit,
+    today: date,
+    old: str,
+    new: str,
+    line: int,
+    fragment: str,
+) -> None:
+    edit_content("quiz.yml", old, new)
+    report = check(content_dir, today)
+    assert find(report, "quiz.yml", line, fragment).severity == "error"

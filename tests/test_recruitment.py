@@ -136,9 +136,9 @@ def test_card_is_an_image_that_follows_a_content_fix(
 
 
 def test_quiz_has_five_questions_built_from_the_country_content(repo: ContentRepository) -> None:
-    statements = quiz.load_statements(SHIPPED_CONTENT)
+    assert repo.quiz_statements()  # content/quiz.yml is published with the content
     for country in ("jp", "kr", "tw"):
-        questions = quiz.build_quiz(repo, country, statements, random.Random(1))
+        questions = quiz.build_quiz(repo, country, random.Random(1))
         assert len(questions) == quiz.QUESTIONS_PER_QUIZ
         ambulance = next(q for q in questions if q.topic == "ambulance")
         expected = next(c for c in repo.contacts(country) if c.id == f"{country}-ambulance")
@@ -151,7 +151,7 @@ def test_quiz_flow_scores_and_ignores_stale_buttons(
     repo: ContentRepository, session_factory: sessionmaker[Session]
 ) -> None:
     add_user(session_factory, "u1")
-    questions = quiz.build_quiz(repo, "jp", quiz.load_statements(SHIPPED_CONTENT), random.Random(2))
+    questions = quiz.build_quiz(repo, "jp", random.Random(2))
     with session_factory.begin() as session:
         quiz.start(session, "u1", "jp", questions)
     outcomes = []
@@ -168,16 +168,6 @@ def test_quiz_flow_scores_and_ignores_stale_buttons(
     assert outcomes[-1].finished and outcomes[-1].score == 3 and outcomes[-1].total == 5
     with session_factory() as session:
         assert quiz.current(session, "u1") is None
-
-
-def test_a_broken_quiz_file_is_reported(tmp_path: Path) -> None:
-    (tmp_path / "quiz.yml").write_text(
-        "questions:\n  - id: x\n    topic: t\n    question: Câu hỏi?\n"
-        "    options: [A, B]\n    correct: 5\n",
-        encoding="utf-8",
-    )
-    with pytest.raises(quiz.QuizFileError, match="correct"):
-        quiz.load_statements(tmp_path)
 
 
 # --- alerts -------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from bot.content.schema import (
     ContactDoc,
     IntentsDoc,
     LexiconDoc,
+    QuizDoc,
     TopicsDoc,
 )
 
@@ -33,6 +34,7 @@ M = TypeVar("M", bound=BaseModel)
 TOPICS_FILE = "topics.yml"
 INTENTS_FILE = "intents.yml"
 LEXICON_FILE = "emergency_lexicon.yml"
+QUIZ_FILE = "quiz.yml"  # optional: without it the quiz asks only the contact questions
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class ContentTree:
     topics: Item[TopicsDoc] | None = None
     intents: Item[IntentsDoc] | None = None
     lexicon: Item[LexiconDoc] | None = None
+    quiz: Item[QuizDoc] | None = None
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -75,6 +78,8 @@ def load_content(root: Path) -> ContentTree:
     tree.topics = _load_single(tree, TOPICS_FILE, TopicsDoc)
     tree.intents = _load_single(tree, INTENTS_FILE, IntentsDoc)
     tree.lexicon = _load_single(tree, LEXICON_FILE, LexiconDoc)
+    if (root / QUIZ_FILE).exists():
+        tree.quiz = _load_single(tree, QUIZ_FILE, QuizDoc)
     return tree
 
 

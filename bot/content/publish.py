@@ -27,6 +27,7 @@ from bot.models.content import (
     ContentVersion,
     IntentAnswers,
     LexiconTerm,
+    QuizQuestion,
 )
 
 Row = dict[str, Any]
@@ -41,6 +42,7 @@ class Payload:
     chapters: list[Row]
     intents: list[Row]
     lexicon: list[Row]
+    quiz: list[Row]
 
     def digest(self) -> str:
         """A hash of the visible content: equal hashes mean nothing a worker sees changed."""
@@ -81,6 +83,7 @@ def build_payload(tree: ContentTree) -> Payload:
         chapters=_chapter_rows(tree),
         intents=_intent_rows(tree),
         lexicon=_lexicon_rows(tree),
+        quiz=_quiz_rows(tree),
     )
 
 
@@ -166,6 +169,21 @@ def _lexicon_rows(tree: ContentTree) -> list[Row]:
     return [{"position": p, "kind": kind, "term": term} for p, (kind, term) in enumerate(terms)]
 
 
+def _quiz_rows(tree: ContentTree) -> list[Row]:
+    questions = tree.quiz.model.questions if tree.quiz else []
+    return [
+        {
+            "position": position,
+            "question_id": q.id,
+            "topic": q.topic,
+            "question": q.question,
+            "options": list(q.options),
+            "correct": q.correct,
+        }
+        for position, q in enumerate(questions)
+    ]
+
+
 def publish(
     content_dir: Path,
     session_factory: sessionmaker[Session],
@@ -212,4 +230,5 @@ def _new_version(payload: Payload, digest: str, published_by: str) -> ContentVer
         chapters=[Chapter(**row) for row in payload.chapters],
         intents=[IntentAnswers(**row) for row in payload.intents],
         lexicon=[LexiconTerm(**row) for row in payload.lexicon],
+        quiz=[QuizQuestion(**row) for row in payload.quiz],
     )

@@ -28,6 +28,7 @@ from bot.models.content import (
     ContentVersion,
     IntentAnswers,
     LexiconTerm,
+    QuizQuestion,
 )
 from vietnlp.text import normalise
 
@@ -154,6 +155,17 @@ def answer_view(row: Row, contacts: Mapping[str, ContactView], version: int) -> 
 
 
 @dataclass(frozen=True)
+class QuizStatement:
+    """A quiz question from ``quiz.yml``; ``topic`` is the answer whose sources back it."""
+
+    id: str
+    topic: str
+    question: str
+    options: tuple[str, ...]
+    correct: int
+
+
+@dataclass(frozen=True)
 class _Indexed:
     """An answer's words in comparable form, for search."""
 
@@ -177,6 +189,7 @@ class _Snapshot:
     intents: dict[str, tuple[str, ...]]
     contacts: tuple[ContactView, ...]
     lexicon: dict[str, tuple[str, ...]]
+    quiz: tuple[QuizStatement, ...]
     search: dict[str, list[_Indexed]]  # country → its answers
 
 
@@ -211,6 +224,10 @@ def _load_snapshot(session: Session, version: int) -> _Snapshot:
         intents={i.intent: tuple(i.answer_ids) for i in rows(IntentAnswers, IntentAnswers.intent)},
         contacts=contacts,
         lexicon={kind: tuple(terms) for kind, terms in lexicon.items()},
+        quiz=tuple(
+            QuizStatement(q.question_id, q.topic, q.question, tuple(q.options), q.correct)
+            for q in rows(QuizQuestion, QuizQuestion.position)
+        ),
         search=search,
     )
 
@@ -307,6 +324,11 @@ class ContentRepository:
     def emergency_terms(self) -> list[str]:
         """Every emergency lexicon term in ``vietnlp.text.normalise`` form, without repeats."""
         return list(dict.fromkeys(t for terms in self.emergency_lexicon().values() for t in terms))
+
+    def quiz_statements(self) -> list[QuizStatement]:
+        """The statement questions of the pre-departure quiz (all countries)."""
+        snapshot = self._current()
+        return list(snapshot.quiz) if snapshot else []
 
     def emergency_lexicon(self) -> dict[str, list[str]]:
         """Normalised emergency terms by kind (medical, police, suicide)."""

@@ -103,6 +103,22 @@ class IntentsDoc(RootModel[dict[Annotated[str, StringConstraints(pattern=r"^\w+$
     """``intents.yml``: NLU intent → answer ids, best first."""
 
 
+class QuizQuestionDoc(_Strict):
+    """A statement question of the pre-departure quiz, backed by its topic's sources."""
+
+    id: Id
+    topic: Id
+    question: Text
+    options: Annotated[list[Text], Field(min_length=2, max_length=4)]
+    correct: Annotated[int, Field(ge=0)]
+
+
+class QuizDoc(_Strict):
+    """``quiz.yml``: questions of ``/kiemtra`` besides those built from the contacts."""
+
+    questions: Annotated[list[QuizQuestionDoc], Field(min_length=1)]
+
+
 class LexiconDoc(_Strict):
     """``emergency_lexicon.yml``: words that always bring up the emergency numbers."""
 

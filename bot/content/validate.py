@@ -94,6 +94,7 @@ def validate(tree: ContentTree, today: date) -> Report:
         *_check_topics(tree, index),
         *_check_intents(tree, index),
         *_check_lexicon(tree),
+        *_check_quiz(tree, index),
     ]
     return Report(tuple(problems))
 
@@ -427,3 +428,32 @@ def _check_lexicon(tree: ContentTree) -> Iterator[Problem]:
                 )
             else:
                 first_line[key] = line
+
+
+def _check_quiz(tree: ContentTree, index: _Index) -> Iterator[Problem]:
+    if tree.quiz is None:
+        return
+    quiz = tree.quiz
+    seen: set[str] = set()
+    known = index.all_answer_ids()
+    for position, question in enumerate(quiz.model.questions):
+        if question.id in seen:
+            yield Problem(
+                quiz.path,
+                quiz.line("questions", position, "id"),
+                f"question id `{question.id}` is used twice; give each question its own id",
+            )
+        seen.add(question.id)
+        if question.topic not in known:
+            yield Problem(
+                quiz.path,
+                quiz.line("questions", position, "topic"),
+                f"unknown topic `{question.topic}`; use an answer id from topics.yml",
+            )
+        if question.correct >= len(question.options):
+            yield Problem(
+                quiz.path,
+                quiz.line("questions", position, "correct"),
+                f"`correct` is {question.correct} but there are {len(question.options)} options "
+                f"(counted from 0, so use 0 to {len(question.options) - 1})",
+            )

@@ -7,6 +7,7 @@ from bot.models.content import (
     ContentVersion,
     IntentAnswers,
     LexiconTerm,
+    QuizQuestion,
 )
 from bot.models.recruitment import (
     AlertDelivery,
@@ -34,6 +35,7 @@ __all__ = [
     "IntentAnswers",
     "KeptQuestion",
     "LexiconTerm",
+    "QuizQuestion",
     "QuizSession",
     "TelegramRecentMessage",
     "TelegramUpdate",

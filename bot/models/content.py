@@ -59,6 +59,7 @@ class ContentVersion(Base):
     chapters: Mapped[list[Chapter]] = relationship(cascade="all, delete-orphan")
     intents: Mapped[list[IntentAnswers]] = relationship(cascade="all, delete-orphan")
     lexicon: Mapped[list[LexiconTerm]] = relationship(cascade="all, delete-orphan")
+    quiz: Mapped[list[QuizQuestion]] = relationship(cascade="all, delete-orphan")
 
 
 class Answer(Base):
@@ -155,3 +156,18 @@ class LexiconTerm(Base):
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20))
     term: Mapped[str] = mapped_column(Text)
+
+
+class QuizQuestion(Base):
+    """A statement question of the pre-departure quiz (``quiz.yml``)."""
+
+    __tablename__ = "content_quiz_question"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version_id: Mapped[int] = mapped_column(_version_fk(), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    question_id: Mapped[str] = mapped_column(String(100))
+    topic: Mapped[str] = mapped_column(String(100))
+    question: Mapped[str] = mapped_column(Text)
+    options: Mapped[list[str]] = mapped_column(JSON)
+    correct: Mapped[int] = mapped_column(Integer)

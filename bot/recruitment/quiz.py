@@ -1,61 +1,25 @@
 """The pre-departure quiz (``/kiemtra``): five multiple-choice questions on the user's country.
 
 Three questions come from the live contacts (ambulance number, police number, who helps when a
-passport is taken), so they follow an editor's fix; the others are statements from
-``content/quiz.yml``, each asked only where its topic answer — whose sources back it — is
-published. The questions are frozen in the database when a quiz starts, so a publish in the middle
-of a quiz cannot change the answer to a question already on screen.
+passport is taken), so they follow an editor's fix; the others are the statements of
+``content/quiz.yml``, published with the content, each asked only where its topic answer (whose
+sources back it) is published. The questions are frozen in the database when a quiz starts, so a
+publish in the middle of a quiz cannot change the answer to a question already on screen.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, Field, ValidationError, model_validator
 from sqlalchemy.orm import Session
 
 from actions.countries import country_name
-from bot.content.repository import ContactView, ContentRepository
+from bot.content.repository import ContactView, ContentRepository, QuizStatement
 from bot.i18n import _
 from bot.models.recruitment import QuizSession
 
 QUESTIONS_PER_QUIZ = 5
-QUIZ_FILE = "quiz.yml"
-
-
-class StatementQuestion(BaseModel):
-    """A question of ``content/quiz.yml``."""
-
-    id: str
-    topic: str
-    question: str = Field(min_length=5)
-    options: list[str] = Field(min_length=2, max_length=4)
-    correct: int
-
-    @model_validator(mode="after")
-    def _correct_is_an_option(self) -> StatementQuestion:
-        if not 0 <= self.correct < len(self.options):
-            raise ValueError(f"correct must be between 0 and {len(self.options) - 1}")
-        return self
-
-
-class QuizFile(BaseModel):
-    questions: list[StatementQuestion]
-
-
-class QuizFileError(ValueError):
-    """``content/quiz.yml`` cannot be used (the message says why)."""
-
-
-def load_statements(content_dir: Path) -> list[StatementQuestion]:
-    path = content_dir / QUIZ_FILE
-    try:
-        return QuizFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))).questions
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise QuizFileError(f"{QUIZ_FILE}: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -112,14 +76,10 @@ def contact_questions(repo: ContentRepository, country: str) -> list[Question]:
     return [q for q in questions if q is not None]
 
 
-def build_quiz(
-    repo: ContentRepository,
-    country: str,
-    statements: list[StatementQuestion],
-    rng: random.Random,
-) -> list[Question]:
+def build_quiz(repo: ContentRepository, country: str, rng: random.Random) -> list[Question]:
     """Up to five questions for ``country``, options shuffled."""
     questions = contact_questions(repo, country)
+    statements: list[QuizStatement] = repo.quiz_statements()
     published = [s for s in statements if repo.answer(s.topic, country) is not None]
     rng.shuffle(published)
     questions += [

@@ -57,7 +57,9 @@ def company_stats(session: Session, company: Company) -> CompanyStats:
             select(TopicOpenCount.answer_id, func.sum(TopicOpenCount.count))
             .where(TopicOpenCount.company_id == company.id)
             .group_by(TopicOpenCount.answer_id)
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     return CompanyStats(
         company=company.name,
