@@ -1,0 +1,61 @@
+"""Low confidence: "Ý bạn là…?" with the likeliest topics, and the emergency line just in case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from actions.base import Action, emergency_line, main_menu, menu_button, topic_buttons
+from actions.reply import Reply
+from bot.content.repository import ContentRepository
+from bot.i18n import _
+
+RANKED_TOPICS = 3  # from the NLU's ranking
+SEARCHED_TOPICS = 2  # from the words of the question
+
+
+@dataclass(frozen=True)
+class ClarifyAction(Action):
+    """Offer the top topics from the NLU ranking plus search as buttons."""
+
+    name: ClassVar[str] = "clarify"
+    text: str
+    country: str
+    ranking: tuple[tuple[str, float], ...] = ()
+    intent: str | None = None
+    confidence: float | None = None
+
+    def candidates(self, repo: ContentRepository) -> list[str]:
+        """Answer ids to offer: the first answer of each top-ranked intent, then search hits."""
+        ids: list[str] = []
+        for intent, _confidence in self.ranking:
+            published = [
+                i for i in repo.answer_ids_for_intent(intent) if repo.answer(i, self.country)
+            ]
+            if published:
+                ids.append(published[0])
+            if len(ids) == RANKED_TOPICS:
+                break
+        ids += [hit.id for hit in repo.search(self.text, self.country, limit=SEARCHED_TOPICS)]
+        return list(dict.fromkeys(ids))
+
+    def run(self, repo: ContentRepository) -> Reply:
+        rows = topic_buttons(repo, self.country, self.candidates(repo))
+        if rows:
+            first = _("Ý bạn là…?")
+            buttons = (*rows, (menu_button(),))
+        else:
+            first = _(
+                "Mình chưa hiểu rõ câu hỏi. Bạn thử viết lại ngắn hơn, hoặc chọn trong menu nhé."
+            )
+            buttons = main_menu()
+        message = "\n\n".join(
+            [first, _("Nếu khẩn cấp:") + "\n" + emergency_line(repo, self.country)]
+        )
+        return Reply(
+            kind="clarify",
+            message=message,
+            buttons=buttons,
+            intent=self.intent,
+            confidence=self.confidence,
+        )

@@ -1,0 +1,77 @@
+"""``python -m bot chat``: talk to the bot in a terminal, through the same engine as Telegram.
+
+Each message is printed as plain text with its buttons numbered; typing a number presses that
+button, ``/sos`` and the other commands work as in Telegram, ``/quit`` or Ctrl-D leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from bot.conversation import Button, Conversation, OutMessage, open_conversation
+from bot.i18n import _
+from bot.settings import Settings
+
+TERMINAL_USER = "terminal"  # one local user; not a Telegram id, so no keyed hash is needed
+QUIT_COMMANDS = {"/quit", "/exit", "/q"}
+
+
+def format_messages(messages: Sequence[OutMessage]) -> tuple[str, list[Button]]:
+    """The messages as terminal text with numbered buttons, and the buttons in that order."""
+    buttons: list[Button] = []
+    blocks = []
+    for message in messages:
+        lines = [message.plain]
+        for row in message.buttons:
+            labels = []
+            for button in row:
+                buttons.append(button)
+                labels.append(f"[{len(buttons)}] {button.label}")
+            lines.append("   ".join(labels))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks), buttons
+
+
+async def respond(
+    conversation: Conversation, user_key: str, line: str, buttons: Sequence[Button]
+) -> list[OutMessage]:
+    """What a line typed in the terminal means: a button number, a command, or a question."""
+    if line.isdigit() and 1 <= int(line) <= len(buttons):
+        return await conversation.handle_button(user_key, buttons[int(line) - 1].data)
+    if line.startswith("/"):
+        command, _sep, args = line[1:].partition(" ")
+        return await conversation.handle_command(user_key, command, args)
+    return await conversation.handle_text(user_key, line)
+
+
+async def chat_loop(
+    conversation: Conversation, stdin: TextIO, stdout: TextIO, country: str | None = None
+) -> None:
+    """Read lines until EOF or /quit, printing every reply."""
+    if country:
+        messages = await conversation.handle_command(TERMINAL_USER, "quocgia", country)
+    else:
+        messages = await conversation.start(TERMINAL_USER, None)
+    print(_("(Gõ câu hỏi, hoặc số để bấm nút; /sos, /menu; /quit để thoát.)"), file=stdout)
+    interactive = stdin.isatty()
+    while True:
+        text, buttons = format_messages(messages)
+        print(text + "\n", file=stdout, flush=True)
+        if interactive:
+            print("> ", end="", file=stdout, flush=True)
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:  # Ctrl-D / end of input
+            break
+        line = line.strip()
+        if line in QUIT_COMMANDS:
+            break
+        messages = await respond(conversation, TERMINAL_USER, line, buttons) if line else []
+
+
+async def run_chat(settings: Settings, country: str | None) -> int:
+    async with open_conversation(settings) as conversation:
+        await chat_loop(conversation, sys.stdin, sys.stdout, country)
+    return 0

@@ -1,0 +1,46 @@
+"""``python -m bot chat|ask|telegram`` — the ways to run the assistant."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from actions.countries import COUNTRY_CODES
+from bot.settings import get_settings
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``chat``, ``ask`` and ``telegram`` commands."""
+    chat = subparsers.add_parser("chat", help="talk to the assistant in this terminal")
+    chat.add_argument("--country", choices=COUNTRY_CODES, help="skip choosing the country")
+    chat.set_defaults(handler=run_chat)
+
+    ask = subparsers.add_parser("ask", help="ask one question (or a batch) and print the reply")
+    ask.add_argument("text", nargs="?", help="the question")
+    ask.add_argument("--country", choices=COUNTRY_CODES, help="the asker's country")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument(
+        "--batch", metavar="FILE", help='JSON lines {"text": ..., "country": ...}; "-" for stdin'
+    )
+    ask.set_defaults(handler=run_ask)
+
+    telegram = subparsers.add_parser("telegram", help="run the Telegram bot")
+    telegram.set_defaults(handler=run_telegram)
+
+
+def run_chat(args: argparse.Namespace) -> int:
+    from bot.chat import run_chat as chat
+
+    return asyncio.run(chat(get_settings(), args.country))
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    from bot.ask import run_ask as ask
+
+    return asyncio.run(ask(get_settings(), args.text, args.country, args.json, args.batch))
+
+
+def run_telegram(args: argparse.Namespace) -> int:
+    from bot.telegram.app import run  # imported here: only this command needs Telegram
+
+    return run(get_settings())

@@ -1,0 +1,312 @@
+"""The conversation engine every channel calls: Telegram, the terminal chat and ``ask``.
+
+For each input it loads the (pseudonymous) user, runs the safety net, asks the NLU, lets
+``actions`` decide the replies, applies their effects (country, language, feedback, deletion)
+in one transaction and renders every reply to HTML and plain text. Channels only deliver
+``OutMessage``s and send back button data; they never see the database or the content store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from actions import (
+    EMERGENCY_ANSWER_ID,
+    Button,
+    DeleteUserData,
+    GreetAction,
+    Reply,
+    SetCountry,
+    SetLocale,
+    ShowEmergencyAction,
+    UnsupportedAction,
+    Vote,
+    button_action,
+    command_action,
+    decide,
+    named_country,
+)
+from bot import users
+from bot.content.render import Format, render_answer, render_phrase_card
+from bot.content.repository import ContentRepository
+from bot.i18n import use_locale
+from bot.models.users import User
+from bot.nlu.client import NluClient, NluResult, NluUnavailable
+from bot.safety import Alert, detect
+from bot.scrub import scrub
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Button", "Conversation", "OutMessage", "Turn", "open_conversation", "render_reply"]
+
+MAX_TEXT_CHARS = 20_000  # the safety net reads this much; Telegram itself stops at 4096
+MAX_NLU_CHARS = 1000  # what the NLU and the search see: questions are short, floods are not
+NLU_GRACE_SECONDS = 0.5  # on top of the client's own timeout, in case it hangs anyway
+
+
+@dataclass(frozen=True)
+class OutMessage:
+    """One message to deliver. ``kind``: text, answer, emergency, menu, clarify, country,
+    privacy or phrases; ``answer_id`` names the answer shown, if any."""
+
+    html: str
+    plain: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    kind: str = "text"
+    answer_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    """Everything about one text message: the messages, and why (for ``ask`` and tests)."""
+
+    messages: list[OutMessage]
+    nlu: NluResult | None = None
+    nlu_down: bool = False
+    alert: Alert | None = None
+    replies: list[Reply] = field(default_factory=list)
+
+
+def _answer_text(reply: Reply, fmt: Format) -> str:
+    assert reply.answer is not None
+    if reply.part == "phrases":
+        assert reply.answer.phrases is not None
+        return render_phrase_card(reply.answer.phrases, fmt)
+    return render_answer(reply.answer, fmt, full=reply.part == "full")
+
+
+def render_reply(reply: Reply) -> OutMessage:
+    """The one function that turns a reply (and its answer, if any) into a message."""
+    html_parts, plain_parts = [], []
+    if reply.message:
+        html_parts.append(html.escape(reply.message, quote=False))
+        plain_parts.append(reply.message)
+    if reply.answer is not None:
+        html_parts.append(_answer_text(reply, "html"))
+        plain_parts.append(_answer_text(reply, "plain"))
+    return OutMessage(
+        html="\n\n".join(html_parts),
+        plain="\n\n".join(plain_parts),
+        buttons=reply.buttons,
+        kind=reply.kind,
+        answer_id=reply.answer.id if reply.answer else None,
+    )
+
+
+Choose = Callable[[Session, User], list[Reply]]
+
+
+class Conversation:
+    """The engine; one instance serves every user of a process (it keeps no per-user state)."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        repository: ContentRepository,
+        nlu: NluClient | None,
+        settings: Settings,
+    ) -> None:
+        self._sessions = session_factory
+        self._repo = repository
+        self._nlu = nlu
+        self._settings = settings
+        self._key: bytes | None = None
+        self._purged_on: date | None = None
+        self._nlu_was_down = False
+
+    def user_key_for(self, telegram_user_id: int) -> str:
+        """The pseudonymous key for a Telegram user (keyed hash; the id itself is never stored)."""
+        if self._key is None:
+            self._key = users.pseudonym_key(self._settings)
+        return users.user_key(self._key, telegram_user_id)
+
+    async def start(self, user_key: str, payload: str | None) -> list[OutMessage]:
+        """``/start [payload]``: greet, and ask for the country if we do not know it yet."""
+        return await self._run(
+            user_key, lambda _s, user: [GreetAction(user.country).run(self._repo)], payload
+        )
+
+    async def handle_text(self, user_key: str, text: str) -> list[OutMessage]:
+        """A typed message."""
+        return (await self.turn(user_key, text)).messages
+
+    async def handle_button(self, user_key: str, data: str) -> list[OutMessage]:
+        """A pressed button (old or unknown data gets a polite note and the menu)."""
+        return await self._run(
+            user_key, lambda _s, user: [button_action(data, user.country).run(self._repo)]
+        )
+
+    async def handle_command(self, user_key: str, command: str, args: str) -> list[OutMessage]:
+        """A slash command; unknown commands get the help text."""
+        if command.lower().lstrip("/").split("@")[0] == "start":
+            return await self.start(user_key, args.strip() or None)
+        return await self._run(
+            user_key,
+            lambda _s, user: [command_action(command, args, user.country).run(self._repo)],
+        )
+
+    async def handle_unsupported(self, user_key: str, kind: str) -> list[OutMessage]:
+        """Stickers, photos, voice, locations…"""
+        return await self._run(user_key, lambda _s, _u: [UnsupportedAction(kind).run(self._repo)])
+
+    async def set_country(self, user_key: str, country: str | None) -> None:
+        """Set (or clear) a user's country without a reply — for ``ask`` and tests."""
+        await self._run(user_key, lambda session, user: self._quietly_set(session, user, country))
+
+    @staticmethod
+    def _quietly_set(session: Session, user: User, country: str | None) -> list[Reply]:
+        users.set_country(session, user, country, date.today())
+        return []
+
+    async def turn(self, user_key: str, text: str) -> Turn:
+        """Answer a typed message and say how the answer was reached."""
+        text = (text or "")[:MAX_TEXT_CHARS]
+        question = text[:MAX_NLU_CHARS]
+        alert = detect(text, self._repo.emergency_lexicon())
+        nlu, nlu_down = await self._understand(question) if question.strip() else (None, False)
+
+        def choose(session: Session, user: User) -> list[Reply]:
+            threshold = self._settings.nlu_confidence_threshold
+            main = decide(nlu, question, user.country, self._repo, threshold=threshold)
+            if nlu is not None and nlu.confidence < threshold:
+                users.keep_question(
+                    session,
+                    scrub(question),
+                    nlu.intent,
+                    nlu.confidence,
+                    user.country,
+                    date.today(),
+                )
+            if alert is not None or nlu_down:
+                country = named_country(nlu) or user.country
+                kind = alert.kind if alert else None
+                emergency = ShowEmergencyAction(country, kind=kind, nlu_down=nlu_down)
+                # The numbers come first. An understood topic follows when it adds something; a
+                # search guess does not follow an alarm (it may be far off, e.g. for "muốn chết").
+                adds = main.answer is not None and main.answer.id != EMERGENCY_ANSWER_ID
+                guess = alert is not None and nlu is None
+                follow = (adds and not guess) or bool(main.effects)
+                return [emergency.run(self._repo), *([main] if follow else [])]
+            return [main]
+
+        replies, messages = await self._exchange(user_key, choose)
+        return Turn(messages, nlu, nlu_down, alert, replies)
+
+    async def _understand(self, text: str) -> tuple[NluResult | None, bool]:
+        """What the NLU understood, or ``(None, True)`` when it is down, slow or broken."""
+        if self._nlu is None:
+            return None, True
+        try:
+            timeout = self._settings.nlu_timeout_seconds + NLU_GRACE_SECONDS
+            async with asyncio.timeout(timeout):
+                result = await self._nlu.parse(text)
+        except (NluUnavailable, TimeoutError) as exc:
+            # Logged when it goes down, not for every message while it stays down.
+            level = logging.DEBUG if self._nlu_was_down else logging.WARNING
+            logger.log(level, "NLU unavailable (%s); answering with the safety net", exc)
+            self._nlu_was_down = True
+            return None, True
+        if self._nlu_was_down:
+            logger.warning("NLU available again")
+            self._nlu_was_down = False
+        return result, False
+
+    async def _run(
+        self, user_key: str, choose: Choose, payload: str | None = None
+    ) -> list[OutMessage]:
+        return (await self._exchange(user_key, choose, payload))[1]
+
+    async def _exchange(
+        self, user_key: str, choose: Choose, payload: str | None = None
+    ) -> tuple[list[Reply], list[OutMessage]]:
+        # The database work runs in a worker thread so a slow database never stalls the event
+        # loop that serves every other chat (the locale context travels with it).
+        return await asyncio.to_thread(self._exchange_sync, user_key, choose, payload)
+
+    def _exchange_sync(
+        self, user_key: str, choose: Choose, payload: str | None = None
+    ) -> tuple[list[Reply], list[OutMessage]]:
+        """Load the user, decide in their language, apply the effects, render — one transaction."""
+        today = date.today()
+        self._purge_if_due(today)
+        with self._sessions.begin() as session:
+            user = users.get_or_create(
+                session, user_key, today, locale=self._settings.default_locale, payload=payload
+            )
+            with use_locale(user.locale):
+                replies = [r for reply in choose(session, user) for r in reply.flatten()]
+            locale = self._apply(session, user, replies, today)
+            with use_locale(locale):
+                return replies, [render_reply(reply) for reply in replies]
+
+    def _apply(self, session: Session, user: User, replies: list[Reply], today: date) -> str:
+        """Carry out the replies' effects; returns the locale to render in."""
+        locale = user.locale
+        for effect in (e for reply in replies for e in reply.effects):
+            if isinstance(effect, SetCountry):
+                users.set_country(session, user, effect.country, today)
+            elif isinstance(effect, SetLocale):
+                users.set_locale(session, user, effect.locale)
+                locale = effect.locale
+            elif isinstance(effect, Vote):
+                users.record_feedback(session, effect.answer_id, effect.country, effect.helpful)
+            elif isinstance(effect, DeleteUserData):
+                users.delete_user_data(session, user.id)
+        return locale
+
+    def purge_expired(self, today: date | None = None) -> int:
+        """Delete kept questions older than the retention period; returns how many went.
+
+        Runs by itself with the first message of every day; call it at startup too.
+        """
+        today = today or date.today()
+        with self._sessions.begin() as session:
+            removed = users.purge_kept_questions(session, today)
+        self._purged_on = today
+        if removed:
+            logger.info(
+                "Purged %d kept questions older than %d days", removed, users.KEEP_QUESTIONS_DAYS
+            )
+        return removed
+
+    def _purge_if_due(self, today: date) -> None:
+        if self._purged_on != today:
+            self.purge_expired(today)
+
+
+@asynccontextmanager
+async def open_conversation(settings: Settings) -> AsyncIterator[Conversation]:
+    """A ready engine for a local run (chat, ask): schema upgraded, content published if none
+    is live yet, NLU from ``NLU_URL`` or a local server (or none — the safety net still works)."""
+    from bot.content.publish import publish
+    from bot.db import make_engine, make_session_factory
+    from bot.migrate import upgrade
+    from bot.nlu.local_server import nlu_client
+
+    await asyncio.to_thread(upgrade, settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        session_factory = make_session_factory(engine)
+        if ContentRepository(session_factory).live_version() is None:
+            result = publish(settings.content_dir, session_factory, published_by="first run")
+            if result.outcome == "rejected":
+                logger.error(
+                    "The shipped content does not validate; run: python -m bot content check"
+                )
+        # A fresh repository: the one above remembers "nothing live" for a few seconds.
+        repository = ContentRepository(session_factory)
+        async with nlu_client(settings) as nlu:
+            conversation = Conversation(session_factory, repository, nlu, settings)
+            await asyncio.to_thread(conversation.purge_expired)
+            yield conversation
+    finally:
+        engine.dispose()

@@ -1,0 +1,141 @@
+"""User records and the few things the bot stores: pseudonymous keys, feedback, kept questions.
+
+Every function takes an open ``Session`` so the caller decides the transaction; none of them
+logs personal data. The pseudonym key turns a Telegram id into a stable id that cannot be
+reversed without the key (which lives in the environment or in ``var/pseudonym.key``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bot.models.users import START_PAYLOAD_LENGTH, FeedbackCount, KeptQuestion, User
+from bot.settings import VAR_DIR, Settings
+
+KEY_FILE = VAR_DIR / "pseudonym.key"
+KEEP_QUESTIONS_DAYS = 90
+MAX_KEPT_QUESTION_CHARS = 1000
+
+
+def load_or_create_key(path: Path = KEY_FILE) -> bytes:
+    """The local pseudonym key, created (random, readable only by us) on first use."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: two processes starting together must not both write a different key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip().encode("ascii")
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    return key.encode("ascii")
+
+
+def pseudonym_key(settings: Settings, key_file: Path = KEY_FILE) -> bytes:
+    """PSEUDONYM_KEY from the environment, else the generated local key."""
+    if settings.pseudonym_key is not None:
+        return settings.pseudonym_key.get_secret_value().encode("utf-8")
+    return load_or_create_key(key_file)
+
+
+def user_key(key: bytes, telegram_user_id: int) -> str:
+    """HMAC-SHA256 of the Telegram user id, hex: the only id the database ever sees."""
+    return hmac.new(key, str(telegram_user_id).encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def get_or_create(
+    session: Session, key: str, today: date, *, locale: str = "vi", payload: str | None = None
+) -> User:
+    """The user with this key, created on first contact; marks them active today.
+
+    The deep-link payload is recorded once (first touch), so a later ``/start`` with another
+    link does not rewrite where the person came from.
+    """
+    user = session.get(User, key)
+    if user is None:
+        user = User(id=key, locale=locale, last_active=today, country=None)
+        session.add(user)
+    elif user.last_active != today:
+        user.last_active = today
+    if payload and user.start_payload is None:
+        user.start_payload = payload[:START_PAYLOAD_LENGTH]
+    return user
+
+
+def set_country(session: Session, user: User, country: str | None, today: date) -> bool:
+    """Remember the user's country; returns True when this completes onboarding."""
+    user.country = country
+    if country is not None and user.onboarded_at is None:
+        user.onboarded_at = today
+        return True
+    return False
+
+
+def set_locale(session: Session, user: User, locale: str) -> None:
+    """Remember the interface language."""
+    user.locale = locale
+
+
+def delete_user_data(session: Session, key: str) -> bool:
+    """Delete everything stored about this user (feedback and kept questions have no link)."""
+    user = session.get(User, key)
+    if user is None:
+        return False
+    session.delete(user)
+    return True
+
+
+def record_feedback(session: Session, answer_id: str, country: str, helpful: bool) -> None:
+    """Count one 👍 or 👎 for an answer in a country."""
+    row = session.get(FeedbackCount, (answer_id, country))
+    if row is None:
+        row = FeedbackCount(answer_id=answer_id, country=country, up=0, down=0)
+        session.add(row)
+    if helpful:
+        row.up += 1
+    else:
+        row.down += 1
+
+
+def keep_question(
+    session: Session,
+    scrubbed_text: str,
+    intent: str | None,
+    confidence: float | None,
+    country: str | None,
+    today: date,
+) -> None:
+    """Keep an already-scrubbed question for editors (no user link)."""
+    session.add(
+        KeptQuestion(
+            text=scrubbed_text[:MAX_KEPT_QUESTION_CHARS],
+            intent=intent,
+            confidence=confidence,
+            country=country,
+            created_at=today,
+        )
+    )
+
+
+def purge_kept_questions(session: Session, today: date) -> int:
+    """Delete kept questions older than ``KEEP_QUESTIONS_DAYS``; returns how many went."""
+    cutoff = today - timedelta(days=KEEP_QUESTIONS_DAYS)
+    result = session.execute(delete(KeptQuestion).where(KeptQuestion.created_at < cutoff))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def kept_questions(session: Session) -> list[KeptQuestion]:
+    """All kept questions, newest first (for editors' review)."""
+    return list(
+        session.scalars(
+            select(KeptQuestion).order_by(KeptQuestion.created_at.desc(), KeptQuestion.id.desc())
+        )
+    )

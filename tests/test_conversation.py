@@ -1,0 +1,377 @@
+"""The conversation engine end to end: real database, real content, real HTTP to a canned Rasa."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from test_conversation_fixtures import (
+    FakeRasa,
+    button_data,
+    button_labels,
+    closed_port_url,
+    plain,
+)
+
+from bot import users
+from bot.conversation import Conversation, OutMessage
+from bot.models.users import FeedbackCount, KeptQuestion, User
+from bot.nlu.client import NluClient
+from bot.scrub import NAME, PHONE
+
+pytest_plugins = ["test_conversation_fixtures"]
+
+MakeConversation = Callable[[NluClient | None], Conversation]
+
+
+def stored_user(sessions: sessionmaker[Session], key: str) -> User | None:
+    with sessions() as session:
+        return session.get(User, key)
+
+
+async def onboarded(conversation: Conversation, country: str = "jp", uid: int = 1) -> str:
+    key = conversation.user_key_for(uid)
+    await conversation.handle_button(key, f"c:{country}")
+    return key
+
+
+# --- onboarding and country ------------------------------------------------------------------
+
+
+async def test_onboarding(conversation: Conversation, core_sessions: sessionmaker[Session]) -> None:
+    key = conversation.user_key_for(1001)
+    first = await conversation.start(key, "recruiter-42")
+    assert first[0].kind == "country"
+    assert button_data(first)[:3] == ["c:jp", "c:kr", "c:tw"]
+    welcome = await conversation.handle_button(key, "c:jp")
+    text = plain(welcome)
+    assert "Nhật Bản" in text
+    assert "số khẩn cấp" in text  # what the bot can do
+    assert "mã ẩn danh" in text and "/privacy" in text  # what it stores
+    assert {"sos", "book", "cons", "cty", "priv"} <= set(button_data(welcome))
+    user = stored_user(core_sessions, key)
+    assert user is not None
+    assert (user.country, user.start_payload, user.locale) == ("jp", "recruiter-42", "vi")
+    assert user.onboarded_at == user.last_active == date.today()
+    again = await conversation.handle_command(key, "start", "")
+    assert again[0].kind == "menu" and "sos" in button_data(again)
+
+
+async def test_country_by_command_and_by_text(
+    conversation: Conversation, fake_rasa: FakeRasa, core_sessions: sessionmaker[Session]
+) -> None:
+    key = await onboarded(conversation, "jp")
+    changed = await conversation.handle_command(key, "quocgia", "tw")
+    assert "Đài Loan" in plain(changed)
+    assert stored_user(core_sessions, key).country == "tw"  # type: ignore[union-attr]
+    asked = await conversation.handle_command(key, "quocgia", "")
+    assert button_data(asked) == ["c:jp", "c:kr", "c:tw"]
+    fake_rasa.says("tôi đang ở Hàn", "choose_country", entities=(("country", "korea", "Hàn"),))
+    await conversation.handle_text(key, "tôi đang ở Hàn")
+    assert stored_user(core_sessions, key).country == "kr"  # type: ignore[union-attr]
+
+
+async def test_answer_requested_before_the_country_follows_the_choice(
+    conversation: Conversation, fake_rasa: FakeRasa
+) -> None:
+    key = conversation.user_key_for(7)
+    fake_rasa.says("bảo hiểm y tế", "health_insurance")
+    asked = await conversation.handle_text(key, "bảo hiểm y tế")
+    assert asked[0].kind == "country"
+    assert button_data(asked) == [f"c:{c}:health-insurance" for c in ("jp", "kr", "tw")]
+    answered = await conversation.handle_button(key, "c:kr:health-insurance")
+    assert [m.kind for m in answered] == ["country", "answer"]
+    assert answered[1].answer_id == "health-insurance"
+    assert "1345" in answered[1].plain  # the Korean contact of the answer
+
+
+# --- SOS and the safety net ----------------------------------------------------------------
+
+
+async def test_sos(conversation: Conversation) -> None:
+    anonymous = await conversation.handle_command(conversation.user_key_for(5), "sos", "")
+    assert anonymous[0].kind == "emergency"
+    for numbers in ("Cảnh sát 110", "Cảnh sát 112"):
+        assert numbers in anonymous[0].plain
+    key = await onboarded(conversation, "kr", uid=6)
+    sos = await conversation.handle_button(key, "sos")
+    assert sos[0].kind == "emergency" and sos[0].answer_id == "emergency-numbers"
+    assert "112" in sos[0].plain and "Cập nhật ngày" in sos[0].plain
+
+
+async def test_lexicon_with_nlu_up_sends_numbers_then_the_topic(
+    conversation: Conversation, fake_rasa: FakeRasa
+) -> None:
+    key = await onboarded(conversation, "jp")
+    text = "bạn tôi khó thở, bảo hiểm có trả không"
+    fake_rasa.says(text, "health_insurance")
+    turn = await conversation.turn(key, text)
+    assert turn.alert is not None and turn.alert.kind == "medical"
+    assert not turn.nlu_down
+    assert [(m.kind, m.answer_id) for m in turn.messages] == [
+        ("emergency", "emergency-numbers"),
+        ("answer", "medical-costs"),  # "có trả không": the words pick the costs answer
+    ]
+    assert turn.messages[0].plain.startswith("Nếu có người ốm nặng")
+
+
+async def test_lexicon_alone_when_the_nlu_finds_nothing_else(
+    conversation: Conversation, fake_rasa: FakeRasa
+) -> None:
+    key = await onboarded(conversation, "tw")
+    fake_rasa.says("tôi muốn chết", "mental_health", 0.3)
+    messages = await conversation.handle_text(key, "tôi muốn chết")
+    assert [m.kind for m in messages] == ["emergency"]
+    assert "a:mental-health-crisis" in button_data(messages)
+
+
+@pytest.mark.parametrize("down", ["closed-port", "no-client"])
+async def test_nlu_down_still_answers(make_conversation: MakeConversation, down: str) -> None:
+    client = NluClient(closed_port_url(), None, 0.5) if down == "closed-port" else None
+    conversation = make_conversation(client)
+    try:
+        key = await onboarded(conversation, "jp")
+        turn = await conversation.turn(key, "bảo hiểm y tế")
+        assert turn.nlu_down and turn.alert is None
+        assert [(m.kind, m.answer_id) for m in turn.messages] == [
+            ("emergency", "emergency-numbers"),
+            ("answer", "health-insurance"),  # found by search
+        ]
+        assert "trục trặc" in turn.messages[0].plain
+        alert = await conversation.turn(key, "tôi muốn chết, bảo hiểm")
+        assert alert.alert is not None and alert.alert.kind == "suicide"
+        assert [m.kind for m in alert.messages] == ["emergency"]  # no search guess after an alarm
+        assert "a:mental-health-crisis" in button_data(alert.messages)
+        menu = await conversation.handle_command(key, "menu", "")
+        assert "book" in button_data(menu)
+        chapter = await conversation.handle_button(key, "ch:khan-cap")
+        assert button_data(chapter)[0] == "a:emergency-numbers"
+    finally:
+        if client is not None:
+            await client.aclose()
+
+
+async def test_nlu_down_without_country_shows_all_three_countries(
+    make_conversation: MakeConversation,
+) -> None:
+    conversation = make_conversation(None)
+    messages = await conversation.handle_text(conversation.user_key_for(3), "giúp tôi với")
+    assert [m.kind for m in messages] == ["emergency"]
+    text = messages[0].plain
+    assert "Nhật Bản" in text and "Hàn Quốc" in text and "Đài Loan" in text
+
+
+async def test_slow_nlu_is_treated_as_down(conversation: Conversation, fake_rasa: FakeRasa) -> None:
+    key = await onboarded(conversation, "jp")
+    fake_rasa.delay = 1.5
+    started = time.monotonic()
+    turn = await conversation.turn(key, "bảo hiểm")
+    assert time.monotonic() - started < 1.4
+    assert turn.nlu_down and turn.messages[0].kind == "emergency"
+
+
+# --- understanding, clarifying and keeping questions ---------------------------------------
+
+
+async def test_topic_answer(conversation: Conversation, fake_rasa: FakeRasa) -> None:
+    key = await onboarded(conversation, "jp")
+    fake_rasa.says("làm ngoài trời bị say nắng", "work_safety")
+    messages = await conversation.handle_text(key, "làm ngoài trời bị say nắng")
+    assert [(m.kind, m.answer_id) for m in messages] == [("answer", "heat-illness")]
+    answer = messages[0]
+    assert answer.html.startswith("<b>Say nắng, say nóng</b>")
+    assert "Nguồn:" in answer.plain and "Cập nhật ngày" in answer.plain
+    assert button_data(messages)[:2] == ["m:heat-illness", "a:work-accident"]
+    assert button_labels(messages)[-3:] == ["👍", "👎", "☰ Menu"]
+
+
+async def test_low_confidence_clarifies_and_keeps_the_question_scrubbed(
+    conversation: Conversation, fake_rasa: FakeRasa, core_sessions: sessionmaker[Session]
+) -> None:
+    key = await onboarded(conversation, "jp")
+    text = "Tôi tên là Nguyễn Lan, sđt 090-123-4567, cái vụ đó sao ta"
+    ranking = (("health_insurance", 0.3), ("work_safety", 0.2))
+    fake_rasa.says(text, "health_insurance", 0.3, ranking=ranking)
+    messages = await conversation.handle_text(key, text)
+    assert messages[0].kind == "clarify"
+    assert messages[0].plain.startswith("Ý bạn là…?")
+    assert "119" in messages[0].plain
+    assert button_data(messages)[:2] == ["a:health-insurance", "a:work-accident"]
+    fake_rasa.says("bảo hiểm y tế", "health_insurance", 0.97)
+    await conversation.handle_text(key, "bảo hiểm y tế")  # confident: not kept
+    with core_sessions() as session:
+        kept = session.scalars(select(KeptQuestion)).all()
+    assert len(kept) == 1
+    question = kept[0]
+    assert NAME in question.text and PHONE in question.text
+    assert "Lan" not in question.text and "090" not in question.text
+    assert question.text.endswith("cái vụ đó sao ta")
+    assert (question.intent, question.confidence, question.country) == (
+        "health_insurance",
+        0.3,
+        "jp",
+    )
+    assert question.created_at == date.today()
+
+
+async def test_expired_questions_are_purged_on_the_first_message_of_the_day(
+    conversation: Conversation, core_sessions: sessionmaker[Session]
+) -> None:
+    with core_sessions.begin() as session:
+        users.keep_question(session, "old", None, 0.1, "jp", date.today() - timedelta(days=91))
+        users.keep_question(session, "recent", None, 0.1, "jp", date.today() - timedelta(days=5))
+    await conversation.handle_command(conversation.user_key_for(9), "menu", "")
+    with core_sessions() as session:
+        assert [q.text for q in session.scalars(select(KeptQuestion))] == ["recent"]
+
+
+async def test_very_long_text_is_truncated_before_the_nlu(
+    conversation: Conversation, fake_rasa: FakeRasa
+) -> None:
+    key = await onboarded(conversation, "jp")
+    messages = await conversation.handle_text(key, "bảo hiểm " * 1200)  # ~10 800 characters
+    assert messages and len(fake_rasa.received[-1]) <= 1000
+
+
+async def test_markup_is_escaped(conversation: Conversation, fake_rasa: FakeRasa) -> None:
+    key = await onboarded(conversation, "jp")
+    for text in ("<b>bảo hiểm</b> & <script>alert(1)</script>", "a < b > c &amp;"):
+        fake_rasa.says(text, "health_insurance", 0.2)
+        messages = await conversation.handle_text(key, text)
+        for message in messages:
+            assert "<script" not in message.html
+            assert set(re.findall(r"</?(\w+)", message.html)) <= {"b", "a"}
+
+
+async def test_empty_text_gets_help(conversation: Conversation, fake_rasa: FakeRasa) -> None:
+    key = await onboarded(conversation, "jp")
+    messages = await conversation.handle_text(key, "   ")
+    assert messages[0].kind == "menu" and "/sos" in messages[0].plain
+    assert fake_rasa.received == []
+
+
+# --- buttons, menus, feedback, privacy -------------------------------------------------------
+
+
+async def test_handbook_navigation(conversation: Conversation) -> None:
+    key = await onboarded(conversation, "jp")
+    book = await conversation.handle_button(key, "book")
+    assert button_data(book)[:2] == ["ch:khan-cap", "ch:kham-benh"]
+    chapter = await conversation.handle_button(key, "ch:kham-benh")
+    assert button_data(chapter)[:2] == ["a:health-insurance", "a:medical-costs"]
+    short = await conversation.handle_button(key, "a:health-insurance")
+    full = await conversation.handle_button(key, "m:health-insurance")
+    body = "Hỏi công ty xem bạn đã có thẻ bảo hiểm chưa."
+    assert body not in short[0].plain and body in full[0].plain
+    card = await conversation.handle_button(key, "p:ambulance")
+    assert card[0].kind == "phrases" and "救急車をお願いします。" in card[0].plain
+    consular = await conversation.handle_button(key, "cons")
+    assert consular[0].answer_id == "consular-contacts"
+
+
+async def test_feedback_is_counted(
+    conversation: Conversation, core_sessions: sessionmaker[Session]
+) -> None:
+    key = await onboarded(conversation, "kr")
+    for data in ("fu:ambulance", "fu:ambulance", "fd:ambulance"):
+        thanks = await conversation.handle_button(key, data)
+        assert thanks[0].plain.startswith("Cảm ơn")
+    with core_sessions() as session:
+        row = session.get(FeedbackCount, ("ambulance", "kr"))
+    assert row is not None and (row.up, row.down) == (2, 1)
+
+
+async def test_privacy_and_deleting_data(
+    conversation: Conversation, core_sessions: sessionmaker[Session]
+) -> None:
+    key = conversation.user_key_for(77)
+    await conversation.start(key, "flyer-1")
+    await conversation.handle_button(key, "c:tw")
+    privacy = await conversation.handle_command(key, "privacy", "")
+    for stored in ("mã ẩn danh", "Nước và ngôn ngữ", "đường link", "👍/👎", "90 ngày"):
+        assert stored in privacy[0].plain
+    confirm = await conversation.handle_command(key, "xoadulieu", "")
+    assert button_data(confirm) == ["del:yes", "del:no"]
+    await conversation.handle_button(key, "del:no")
+    assert stored_user(core_sessions, key) is not None
+    done = await conversation.handle_button(key, "del:yes")
+    assert "Đã xóa" in done[0].plain
+    assert stored_user(core_sessions, key) is None
+    fresh = await conversation.start(key, None)
+    assert fresh[0].kind == "country"
+    user = stored_user(core_sessions, key)
+    assert user is not None and user.start_payload is None and user.country is None
+
+
+@pytest.mark.parametrize("data", ["a:removed-topic", "xyz", "c:fr", "ch:old-chapter", ""])
+async def test_stale_buttons(conversation: Conversation, data: str) -> None:
+    key = await onboarded(conversation, "jp")
+    messages = await conversation.handle_button(key, data)
+    assert "nút này đã cũ" in messages[0].plain and "sos" in button_data(messages)
+
+
+@pytest.mark.parametrize("kind", ["sticker", "photo", "voice", "location", "document", "video"])
+async def test_unsupported_messages(conversation: Conversation, kind: str) -> None:
+    messages = await conversation.handle_unsupported(conversation.user_key_for(4), kind)
+    assert messages[0].plain and "sos" in button_data(messages)
+
+
+async def test_unknown_command_gets_help(conversation: Conversation) -> None:
+    messages = await conversation.handle_command(conversation.user_key_for(4), "blah", "x")
+    assert "Mình không biết lệnh này." in messages[0].plain and "/xoadulieu" in messages[0].plain
+
+
+def test_user_key_is_the_keyed_hash(conversation: Conversation) -> None:
+    key = conversation.user_key_for(123456)
+    assert key == users.user_key(b"test-pseudonym-key", 123456)
+    assert key != conversation.user_key_for(123457)
+
+
+async def test_every_button_fits_telegrams_limit(
+    conversation: Conversation, fake_rasa: FakeRasa
+) -> None:
+    key = await onboarded(conversation, "tw")
+    outputs: list[OutMessage] = []
+    for data in ("book", "ch:khan-cap", "a:emergency-numbers", "cons", "priv", "lang", "cty"):
+        outputs += await conversation.handle_button(key, data)
+    outputs += await conversation.handle_text(key, "cấp cứu")
+    assert all(len(d.encode()) <= 64 for d in button_data(outputs))
+
+
+# --- languages -------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("compiled_catalogs")
+async def test_english_and_vietnamese_users_side_by_side(conversation: Conversation) -> None:
+    english = await onboarded(conversation, "jp", uid=1)
+    vietnamese = await onboarded(conversation, "jp", uid=2)
+    changed = await conversation.handle_button(english, "lang:en")
+    assert changed[0].plain == "Language changed."
+    en_menu, vi_menu = await asyncio.gather(
+        conversation.handle_command(english, "menu", ""),
+        conversation.handle_command(vietnamese, "menu", ""),
+    )
+    assert en_menu[0].plain.startswith("What do you need?")
+    assert "🆘 Emergency numbers" in button_labels(en_menu)
+    assert vi_menu[0].plain.startswith("Bạn cần gì?")
+    answer = await conversation.handle_button(english, "a:ambulance")
+    assert "Gọi xe cấp cứu" in answer[0].plain  # content stays Vietnamese
+    assert "Updated on" in answer[0].plain and "👍" in button_labels(answer)
+    back = await conversation.handle_button(english, "lang:vi")
+    assert back[0].plain == "Đã đổi ngôn ngữ."
+
+
+@pytest.mark.usefixtures("no_catalogs")
+async def test_without_compiled_catalogs_everything_is_vietnamese(
+    conversation: Conversation,
+) -> None:
+    key = await onboarded(conversation, "jp")
+    await conversation.handle_button(key, "lang:en")
+    menu = await conversation.handle_command(key, "menu", "")
+    assert menu[0].plain.startswith("Bạn cần gì?")

@@ -1,0 +1,49 @@
+"""The emergency lexicon fires on whole words and phrases, however the message is typed."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.content.repository import ContentRepository
+from bot.safety import Alert, detect
+from vietnlp.text import normalise
+
+pytest_plugins = ["test_conversation_fixtures"]
+
+LEXICON = {
+    "medical": [normalise("cấp cứu"), normalise("khó thở")],
+    "police": [normalise("bị đánh")],
+    "suicide": [normalise("muốn chết")],
+}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Cứu với, cần CẤP CỨU", "cap cuu", "bạn em khó thở quá!", "cc gấp", "Cấp\u00a0cứu"],
+)
+def test_medical_terms_fire(text: str) -> None:
+    alert = detect(text, LEXICON)
+    assert alert is not None and alert.kind == "medical"
+
+
+@pytest.mark.parametrize("text", ["cứu", "capcuu", "tôi khó ngủ", "", "   ", "bị đánh giá thấp"])
+def test_only_whole_words_and_phrases(text: str) -> None:
+    alert = detect(text, LEXICON)
+    assert alert is None or text == "bị đánh giá thấp"
+
+
+def test_phrase_inside_a_longer_phrase_still_fires() -> None:
+    # "bị đánh giá" contains the phrase "bị đánh": the lexicon errs on the side of safety.
+    assert detect("bị đánh giá thấp", LEXICON) == Alert("police", "bi danh")
+
+
+def test_suicide_outranks_other_kinds() -> None:
+    alert = detect("bị đánh, muốn chết", LEXICON)
+    assert alert is not None and alert.kind == "suicide"
+
+
+def test_published_lexicon(repo: ContentRepository) -> None:
+    lexicon = repo.emergency_lexicon()
+    assert detect("tôi muốn chết", lexicon) == Alert("suicide", "muon chet")
+    assert detect("Cứu tôi với", lexicon) is not None
+    assert detect("bảo hiểm y tế", lexicon) is None

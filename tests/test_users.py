@@ -1,0 +1,107 @@
+"""Users, pseudonymous keys, feedback counts and kept questions on a real database."""
+
+from __future__ import annotations
+
+import stat
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import users
+from bot.models.users import FeedbackCount, KeptQuestion, User
+from bot.settings import Settings
+
+DAY = date(2026, 11, 22)
+
+
+def test_key_file_is_created_private_and_reused(tmp_path: Path) -> None:
+    path = tmp_path / "var" / "pseudonym.key"
+    first = users.load_or_create_key(path)
+    assert len(first) == 64
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert users.load_or_create_key(path) == first
+
+
+def test_environment_key_wins_over_the_file(tmp_path: Path) -> None:
+    key_file = tmp_path / "pseudonym.key"
+    settings = Settings(pseudonym_key="from-env")
+    assert users.pseudonym_key(settings, key_file) == b"from-env"
+    assert not key_file.exists()
+    generated = users.pseudonym_key(Settings(pseudonym_key=None), key_file)
+    assert generated == key_file.read_text().strip().encode()
+
+
+def test_user_key_is_a_stable_keyed_hash() -> None:
+    key = users.user_key(b"k1", 123456789)
+    assert key == users.user_key(b"k1", 123456789)
+    assert key != users.user_key(b"k2", 123456789)
+    assert key != users.user_key(b"k1", 123456780)
+    assert len(key) == 64 and "123456789" not in key
+
+
+def test_get_or_create_records_first_payload_only(session_factory: sessionmaker[Session]) -> None:
+    with session_factory.begin() as session:
+        user = users.get_or_create(session, "u1", DAY, payload="x" * 80)
+        assert user.start_payload == "x" * 64
+        assert user.last_active == DAY and user.country is None and user.locale == "vi"
+    with session_factory.begin() as session:
+        later = DAY + timedelta(days=3)
+        user = users.get_or_create(session, "u1", later, payload="other-link")
+        assert user.start_payload == "x" * 64
+        assert user.last_active == later
+
+
+def test_first_country_completes_onboarding(session_factory: sessionmaker[Session]) -> None:
+    with session_factory.begin() as session:
+        user = users.get_or_create(session, "u1", DAY)
+        assert users.set_country(session, user, "jp", DAY) is True
+        assert users.set_country(session, user, "kr", DAY + timedelta(days=1)) is False
+        users.set_locale(session, user, "en")
+    with session_factory() as session:
+        stored = session.get(User, "u1")
+        assert stored is not None
+        assert (stored.country, stored.locale, stored.onboarded_at) == ("kr", "en", DAY)
+
+
+def test_delete_user_data(session_factory: sessionmaker[Session]) -> None:
+    with session_factory.begin() as session:
+        users.get_or_create(session, "u1", DAY, payload="rec")
+        users.get_or_create(session, "u2", DAY)
+    with session_factory.begin() as session:
+        assert users.delete_user_data(session, "u1") is True
+        assert users.delete_user_data(session, "nobody") is False
+    with session_factory() as session:
+        assert session.scalars(select(User.id)).all() == ["u2"]
+
+
+def test_feedback_is_counted_per_answer_and_country(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory.begin() as session:
+        users.record_feedback(session, "ambulance", "jp", helpful=True)
+        users.record_feedback(session, "ambulance", "jp", helpful=True)
+        users.record_feedback(session, "ambulance", "jp", helpful=False)
+        users.record_feedback(session, "ambulance", "kr", helpful=False)
+    with session_factory() as session:
+        rows = {
+            (r.answer_id, r.country): (r.up, r.down) for r in session.scalars(select(FeedbackCount))
+        }
+    assert rows == {("ambulance", "jp"): (2, 1), ("ambulance", "kr"): (0, 1)}
+
+
+def test_kept_questions_are_purged_after_90_days(session_factory: sessionmaker[Session]) -> None:
+    with session_factory.begin() as session:
+        for age in (0, 89, 90, 91, 400):
+            users.keep_question(session, f"age {age}", "greet", 0.2, "jp", DAY - timedelta(age))
+    with session_factory.begin() as session:
+        assert users.purge_kept_questions(session, DAY) == 2
+    with session_factory() as session:
+        left = sorted(q.text for q in users.kept_questions(session))
+    assert left == ["age 0", "age 89", "age 90"]
+
+
+def test_kept_question_has_no_user_column() -> None:
+    columns = set(KeptQuestion.__table__.columns.keys())
+    assert columns == {"id", "text", "intent", "confidence", "country", "created_at"}
