@@ -34,10 +34,11 @@ def menu_button() -> Button:
 
 
 def main_menu() -> Rows:
-    """The main menu: SOS, handbook, consular help, country, privacy, language."""
+    """The main menu: SOS, handbook, consular help, card and quiz, country, language, privacy."""
     return (
         (button(_("🆘 Số khẩn cấp"), Verb.SOS), button(_("📖 Sổ tay sức khỏe"), Verb.HANDBOOK)),
         (button(_("🇻🇳 Đại sứ quán, bảo hộ công dân"), Verb.CONSULAR),),
+        (button(_("🪪 Thẻ khẩn cấp"), Verb.CARD), button(_("📝 Kiểm tra nhanh"), Verb.QUIZ)),
         (button(_("🌏 Đổi quốc gia"), Verb.ASK_COUNTRY), button(_("🔤 Ngôn ngữ"), Verb.LANGUAGE)),
         (button(_("ℹ️ Giới thiệu và quyền riêng tư"), Verb.PRIVACY),),
     )

@@ -20,6 +20,7 @@ from actions.menu import (
     ShowHandbookAction,
     StaleButtonAction,
 )
+from actions.recruitment import EmergencyCardAction
 from actions.reply import AnswerPart, Callback, Reply, Verb
 from actions.smalltalk import FeedbackAction, GoodbyeAction, GreetAction, ThanksAction
 from actions.topic import AnswerTopicAction, OutOfScopeAction, SearchAction, ShowAnswerAction
@@ -137,6 +138,8 @@ def _simple_button_action(verb: Verb, arg: str | None, country: str | None) -> A
         return ShowChapterAction(arg, country) if country else NoCountryAction()
     if verb is Verb.CONSULAR:
         return consular_action(country)
+    if verb is Verb.CARD:
+        return EmergencyCardAction(country) if country else NoCountryAction()
     return None
 
 
@@ -157,12 +160,20 @@ COMMAND_ALIASES = {
     "xoadulieu": "delete", "delete": "delete",
     "sotay": "handbook", "handbook": "handbook",
     "lanhsu": "consular", "baoho": "consular", "consular": "consular",
+    "the": "card", "thekhancap": "card", "card": "card",
+    "kiemtra": "quiz", "quiz": "quiz",
+    "thongbao": "alerts", "alerts": "alerts",
 }  # fmt: skip
+
+
+def command_name(command: str) -> str | None:
+    """What a slash command means (its canonical name), or None for an unknown command."""
+    return COMMAND_ALIASES.get(command.lower().lstrip("/").split("@")[0])
 
 
 def command_action(command: str, args: str, country: str | None) -> Action:
     """The action for a slash command (``/start`` is handled by the conversation itself)."""
-    name = COMMAND_ALIASES.get(command.lower().lstrip("/").split("@")[0])
+    name = command_name(command)
     if name == "help":
         return HelpAction(detailed=True)
     if name == "menu":
@@ -181,4 +192,6 @@ def command_action(command: str, args: str, country: str | None) -> Action:
         return ShowHandbookAction(country) if country else NoCountryAction()
     if name == "consular":
         return consular_action(country)
+    if name == "card":
+        return EmergencyCardAction(country) if country else NoCountryAction()
     return HelpAction(detailed=True, note=_("Mình không biết lệnh này."))

@@ -40,8 +40,10 @@ class HelpAction(Action):
             parts.append(capabilities())
             parts.append(
                 _(
-                    "Lệnh: /sos số khẩn cấp · /menu menu · /quocgia đổi quốc gia · "
-                    "/ngonngu đổi ngôn ngữ · /privacy dữ liệu được lưu · /xoadulieu xóa dữ liệu"
+                    "Lệnh: /sos số khẩn cấp · /the thẻ khẩn cấp · /menu menu · "
+                    "/kiemtra kiểm tra nhanh · /thongbao nhận thông báo · /quocgia đổi quốc gia · "
+                    "/ngonngu đổi ngôn ngữ · /privacy dữ liệu được lưu · /xoadulieu xóa dữ liệu · "
+                    "/an xóa tin nhắn của bot"
                 )
             )
         else:
@@ -108,8 +110,22 @@ class PrivacyAction(Action):
                     "• Ngày bạn bắt đầu dùng và ngày dùng gần nhất, để biết có bao nhiêu người "
                     "dùng."
                 ),
-                _("• Mã của đường link đã đưa bạn đến đây (nếu có), để biết nơi giới thiệu."),
+                _(
+                    "• Mã của đường link đã đưa bạn đến đây (nếu có), để nơi giới thiệu biết có "
+                    "bao nhiêu người dùng. Họ chỉ thấy số đếm (nhóm dưới 5 người thì không thấy), "
+                    "không thấy bạn là ai hay bạn hỏi gì."
+                ),
                 _("• Số lượt 👍/👎 của từng câu trả lời, không ghi ai đã bấm."),
+                _("• Số lần mỗi chủ đề được mở, theo tuần, không ghi ai đã mở."),
+                _("• Bài /kiemtra bạn đang làm dở (xóa khi làm xong)."),
+                _(
+                    "• Nếu bạn bật /thongbao: mã cuộc trò chuyện Telegram để gửi thông báo. "
+                    "Tắt /thongbao là mã đó bị xóa."
+                ),
+                _(
+                    "• Mã số (không có nội dung) các tin nhắn gần đây trong 48 giờ, chỉ để lệnh "
+                    "/an xóa được chúng khỏi điện thoại của bạn."
+                ),
                 _(
                     "• Câu hỏi mình chưa hiểu: giữ lại để cải thiện, đã xóa tên, số điện thoại "
                     "và email, không gắn với bạn, tự xóa sau {days} ngày."

@@ -43,6 +43,8 @@ class Verb(StrEnum):
     PRIVACY = "priv"
     LANGUAGE = "lang"  # lang[:<locale>]
     DELETE = "del"  # del, del:yes, del:no
+    CARD = "card"  # the emergency card image
+    QUIZ = "q"  # q (start), q:<position>:<option>
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,7 @@ class Reply:
     confidence: float | None = None
     effects: tuple[Effect, ...] = ()
     then: tuple[Reply, ...] = ()
+    image: bytes | None = None  # a PNG to send as a photo (the emergency card)
 
     def flatten(self) -> list[Reply]:
         """This reply and everything that follows it, in order."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import random
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -21,25 +22,32 @@ from sqlalchemy.orm import Session, sessionmaker
 from actions import (
     EMERGENCY_ANSWER_ID,
     Button,
+    Callback,
     DeleteUserData,
     GreetAction,
+    NoCountryAction,
     Reply,
     SetCountry,
     SetLocale,
     ShowEmergencyAction,
+    StaleButtonAction,
     UnsupportedAction,
+    Verb,
     Vote,
     button_action,
     command_action,
     decide,
     named_country,
 )
+from actions.decide import command_name
+from actions.recruitment import AlertsAction, QuizOutcomeAction, QuizQuestionAction
 from bot import users
 from bot.content.render import Format, render_answer, render_phrase_card
 from bot.content.repository import ContentRepository
 from bot.i18n import use_locale
 from bot.models.users import User
 from bot.nlu.client import NluClient, NluResult, NluUnavailable
+from bot.recruitment import alerts, companies, quiz
 from bot.safety import Alert, detect
 from bot.scrub import scrub
 from bot.settings import Settings
@@ -63,6 +71,7 @@ class OutMessage:
     buttons: tuple[tuple[Button, ...], ...] = ()
     kind: str = "text"
     answer_id: str | None = None
+    photo: bytes | None = None  # a PNG to send as a photo (the emergency card)
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,7 @@ def render_reply(reply: Reply) -> OutMessage:
         buttons=reply.buttons,
         kind=reply.kind,
         answer_id=reply.answer.id if reply.answer else None,
+        photo=reply.image,
     )
 
 
@@ -139,20 +149,70 @@ class Conversation:
         """A typed message."""
         return (await self.turn(user_key, text)).messages
 
-    async def handle_button(self, user_key: str, data: str) -> list[OutMessage]:
+    async def handle_button(
+        self, user_key: str, data: str, chat_id: int | None = None
+    ) -> list[OutMessage]:
         """A pressed button (old or unknown data gets a polite note and the menu)."""
+        callback = Callback.decode(data)
+        if callback is not None and callback.verb is Verb.QUIZ:
+            return await self._run(
+                user_key, lambda session, user: self._quiz(session, user, callback.args)
+            )
         return await self._run(
             user_key, lambda _s, user: [button_action(data, user.country).run(self._repo)]
         )
 
-    async def handle_command(self, user_key: str, command: str, args: str) -> list[OutMessage]:
-        """A slash command; unknown commands get the help text."""
+    async def handle_command(
+        self, user_key: str, command: str, args: str, chat_id: int | None = None
+    ) -> list[OutMessage]:
+        """A slash command; unknown commands get the help text.
+
+        ``chat_id`` is only needed (and only stored) when the person turns on announcements.
+        """
         if command.lower().lstrip("/").split("@")[0] == "start":
             return await self.start(user_key, args.strip() or None)
+        name = command_name(command)
+        if name == "quiz":
+            return await self._run(user_key, lambda session, user: self._quiz(session, user, ()))
+        if name == "alerts":
+            return await self._run(
+                user_key, lambda session, user: self._toggle_alerts(session, user, chat_id)
+            )
         return await self._run(
             user_key,
             lambda _s, user: [command_action(command, args, user.country).run(self._repo)],
         )
+
+    def _quiz(self, session: Session, user: User, args: tuple[str, ...]) -> list[Reply]:
+        """Start the quiz (no args) or take the answer ``position, option`` to a question."""
+        if not args:
+            if user.country is None:
+                return [NoCountryAction().run(self._repo)]
+            questions = quiz.build_quiz(self._repo, user.country, random.Random())
+            if not questions:
+                return [StaleButtonAction().run(self._repo)]
+            quiz.start(session, user.id, user.country, questions)
+            first = QuizQuestionAction(0, len(questions), questions[0], intro=True)
+            return [first.run(self._repo)]
+        try:
+            position, option = int(args[0]), int(args[1])
+        except (ValueError, IndexError):
+            return [StaleButtonAction().run(self._repo)]
+        outcome = quiz.answer(session, user.id, position, option)
+        if outcome is None:  # pressed twice, or a quiz that was restarted or finished
+            return [StaleButtonAction().run(self._repo)]
+        following = None if outcome.finished else quiz.current(session, user.id)
+        return [QuizOutcomeAction(outcome, following).run(self._repo)]
+
+    def _toggle_alerts(self, session: Session, user: User, chat_id: int | None) -> list[Reply]:
+        if user.country is None:
+            return [NoCountryAction().run(self._repo)]
+        if chat_id is None:
+            return [AlertsAction(user.country, None).run(self._repo)]
+        subscribed = not alerts.unsubscribe(session, user.id)
+        if subscribed:
+            alerts.subscribe(session, user.id, user.country, chat_id, date.today())
+        return [AlertsAction(user.country, subscribed).run(self._repo)]
 
     async def handle_unsupported(self, user_key: str, kind: str) -> list[OutMessage]:
         """Stickers, photos, voice, locations…"""
@@ -242,6 +302,8 @@ class Conversation:
             user = users.get_or_create(
                 session, user_key, today, locale=self._settings.default_locale, payload=payload
             )
+            if payload:  # a recruitment company's link: counted for its anonymous statistics
+                companies.record_signup(session, user.id, payload, today)
             with use_locale(user.locale):
                 replies = [r for reply in choose(session, user) for r in reply.flatten()]
             locale = self._apply(session, user, replies, today)
@@ -254,6 +316,7 @@ class Conversation:
         for effect in (e for reply in replies for e in reply.effects):
             if isinstance(effect, SetCountry):
                 users.set_country(session, user, effect.country, today)
+                alerts.follow_country(session, user.id, effect.country)
             elif isinstance(effect, SetLocale):
                 users.set_locale(session, user, effect.locale)
                 locale = effect.locale
@@ -261,6 +324,11 @@ class Conversation:
                 users.record_feedback(session, effect.answer_id, effect.country, effect.helpful)
             elif isinstance(effect, DeleteUserData):
                 users.delete_user_data(session, user.id)
+        for reply in replies:
+            if reply.answer is not None and reply.part == "short":
+                companies.count_topic_open(
+                    session, user.id, reply.answer.country, reply.answer.id, today
+                )
         return locale
 
     def purge_expired(self, today: date | None = None) -> int:

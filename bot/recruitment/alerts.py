@@ -73,6 +73,13 @@ def unsubscribe(session: Session, user_id: str) -> bool:
     return True
 
 
+def follow_country(session: Session, user_id: str, country: str) -> None:
+    """A subscriber who moves to another country gets that country's announcements."""
+    row = session.get(AlertSubscription, user_id)
+    if row is not None:
+        row.country = country
+
+
 def is_subscribed(session: Session, user_id: str) -> bool:
     return session.get(AlertSubscription, user_id) is not None
 

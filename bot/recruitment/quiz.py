@@ -128,6 +128,7 @@ def current(session: Session, user_id: str) -> tuple[int, Question] | None:
 
 @dataclass(frozen=True)
 class Outcome:
+    country: str
     question: Question
     right: bool
     score: int
@@ -147,7 +148,7 @@ def answer(session: Session, user_id: str, position: int, choice: int) -> Outcom
     quiz.score += int(right)
     quiz.position += 1
     finished = quiz.position >= len(quiz.questions)
-    outcome = Outcome(question, right, quiz.score, len(quiz.questions), finished)
+    outcome = Outcome(quiz.country, question, right, quiz.score, len(quiz.questions), finished)
     if finished:
         session.delete(quiz)
     return outcome

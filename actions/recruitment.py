@@ -1,0 +1,120 @@
+"""Replies for what pre-departure training hands out: the emergency card, the quiz and alerts.
+
+Like every action these only decide replies; the quiz's and the alerts' stored state is read and
+written by the conversation (``bot.recruitment.quiz`` / ``alerts``), which passes the outcome in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from actions.base import Action, menu_button
+from actions.countries import country_name
+from actions.emergency import ShowEmergencyAction
+from actions.reply import Reply, Verb, button
+from bot.content.repository import ContentRepository
+from bot.i18n import _
+from bot.recruitment.card import emergency_card
+from bot.recruitment.quiz import Outcome, Question
+from bot.recruitment.sheet import NoPublishedContent
+
+LETTERS = "ABCD"
+
+
+@dataclass(frozen=True)
+class EmergencyCardAction(Action):
+    """``/the``: an image of the country's emergency numbers to keep in the photo gallery."""
+
+    name: ClassVar[str] = "emergency_card"
+    country: str
+
+    def run(self, repo: ContentRepository) -> Reply:
+        try:
+            image = emergency_card(repo, self.country)
+        except NoPublishedContent:
+            return ShowEmergencyAction(self.country).run(repo)
+        message = _(
+            "Thẻ khẩn cấp {country}. Hãy lưu ảnh này vào thư viện ảnh: "
+            "khi không có mạng bạn vẫn xem được số cần gọi."
+        ).format(country=country_name(self.country))
+        return Reply(kind="card", message=message, image=image, buttons=((menu_button(),),))
+
+
+@dataclass(frozen=True)
+class QuizQuestionAction(Action):
+    """One question of the quiz; the options are lettered in the text, the buttons are letters."""
+
+    name: ClassVar[str] = "quiz_question"
+    position: int
+    total: int
+    question: Question
+    intro: bool = False
+
+    def run(self, repo: ContentRepository) -> Reply:
+        lines = []
+        if self.intro:
+            lines += [_("Kiểm tra nhanh trước khi đi: {n} câu hỏi.").format(n=self.total), ""]
+        lines.append(
+            _("Câu {n}/{total}: {question}").format(
+                n=self.position + 1, total=self.total, question=self.question.text
+            )
+        )
+        lines += [f"{LETTERS[i]}. {option}" for i, option in enumerate(self.question.options)]
+        buttons = tuple(
+            button(LETTERS[i], Verb.QUIZ, str(self.position), str(i))
+            for i in range(len(self.question.options))
+        )
+        return Reply(kind="quiz", message="\n".join(lines), buttons=(buttons,))
+
+
+@dataclass(frozen=True)
+class QuizOutcomeAction(Action):
+    """Right or wrong, the right answer and its topic; then the next question or the score."""
+
+    name: ClassVar[str] = "quiz_outcome"
+    outcome: Outcome
+    next_question: tuple[int, Question] | None
+
+    def run(self, repo: ContentRepository) -> Reply:
+        question = self.outcome.question
+        right = f"{LETTERS[question.correct]}. {question.options[question.correct]}"
+        message = (
+            _("✅ Đúng rồi!")
+            if self.outcome.right
+            else _("Chưa đúng. Đáp án đúng: {answer}").format(answer=right)
+        )
+        topic = repo.answer(question.topic, self.outcome.country)
+        buttons = ((button(f"📖 {topic.title}", Verb.ANSWER, topic.id),),) if topic else ()
+        follow: tuple[Reply, ...] = ()
+        if self.next_question is not None:
+            position, following = self.next_question
+            follow = (QuizQuestionAction(position, self.outcome.total, following).run(repo),)
+        else:
+            score = _("Bạn trả lời đúng {score}/{total} câu. Gõ /kiemtra để làm lại.").format(
+                score=self.outcome.score, total=self.outcome.total
+            )
+            follow = (Reply(kind="menu", message=score, buttons=((menu_button(),),)),)
+        return Reply(kind="quiz", message=message, buttons=buttons, then=follow)
+
+
+@dataclass(frozen=True)
+class AlertsAction(Action):
+    """``/thongbao``: what changed about the user's announcements, and what that stores."""
+
+    name: ClassVar[str] = "alerts"
+    country: str
+    subscribed: bool | None  # None: this channel cannot receive announcements
+
+    def run(self, repo: ContentRepository) -> Reply:
+        if self.subscribed is None:
+            message = _("Thông báo chỉ gửi được qua Telegram.")
+        elif self.subscribed:
+            message = _(
+                "Đã bật thông báo cho người lao động tại {country} (ví dụ: bão, nắng nóng, "
+                "số điện thoại thay đổi). Để gửi được, mình lưu mã cuộc trò chuyện Telegram "
+                "của bạn. Gõ /thongbao lần nữa để tắt và xóa mã đó."
+            ).format(country=country_name(self.country))
+        else:
+            message = _("Đã tắt thông báo. Mình đã xóa mã cuộc trò chuyện dùng để gửi.")
+        return Reply(kind="text", message=message, buttons=((menu_button(),),))
