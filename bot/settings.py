@@ -19,7 +19,10 @@ VAR_DIR = REPO_ROOT / "var"
 class Settings(BaseSettings):
     """Everything that differs between a laptop, CI and production."""
 
-    model_config = SettingsConfigDict(env_file=REPO_ROOT / ".env", extra="ignore")
+    # Empty values (as in .env.example) mean "use the default", not "an empty string".
+    model_config = SettingsConfigDict(
+        env_file=REPO_ROOT / ".env", extra="ignore", env_ignore_empty=True
+    )
 
     # Telegram
     telegram_bot_token: SecretStr | None = None
