@@ -50,3 +50,10 @@ def test_service_codes_and_numbers_stay_one_token() -> None:
         "hoặc",
         "0120-250-168",
     ]
+
+
+def test_short_forms_keep_their_accents_so_real_words_are_left_alone() -> None:
+    assert normalise("nhá") == "nhe" and normalise("nhà thuốc") == "nha thuoc"
+    assert normalise("đau họng") == "dau hong"
+    assert normalise("công ty") == "cong ty"
+    assert normalise("uống 20 mg") == "uong 20 mg"

@@ -51,12 +51,16 @@ class Span:
 
 
 def load_abbreviations(path: Path = ABBREVIATIONS_FILE) -> dict[str, str]:
-    """Read the editor-maintained abbreviation file: folded abbreviation → full Vietnamese."""
+    """Read the editor-maintained abbreviation file: short form (lower case) → full Vietnamese.
+
+    Short forms are compared with their accents: folding them would make "nhá" (nhé) swallow
+    "nhà", or "hông" (không) swallow "họng".
+    """
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     table: dict[str, str] = {}
     for full, variants in data.get("abbreviations", {}).items():
         for variant in variants:
-            table[fold(str(variant))] = nfc(str(full))
+            table[nfc(str(variant)).lower()] = nfc(str(full))
     return table
 
 
@@ -76,9 +80,8 @@ def spans(text: str, abbreviations: Mapping[str, str] | None = None) -> list[Spa
     result: list[Span] = []
     for match in TOKEN_RE.finditer(text):
         word = match.group()
-        folded = fold(word)
-        full = table.get(folded)
-        expanded = tuple(fold(full).split()) if full else (folded,)
+        full = table.get(word.lower())
+        expanded = tuple(fold(full).split()) if full else (fold(word),)
         result.append(Span(match.start(), match.end(), word, expanded))
     return result
 
