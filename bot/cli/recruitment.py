@@ -93,7 +93,9 @@ def run_company_list(args: argparse.Namespace) -> int:
         signups = dict(
             session.execute(
                 select(CompanySignup.company_id, func.count()).group_by(CompanySignup.company_id)
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         )
         for company in session.scalars(select(Company).order_by(Company.code)):
             link = deep_link(settings.bot_username, company.code)

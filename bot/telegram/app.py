@@ -1,0 +1,224 @@
+"""The Telegram bot: building the PTB application, wiring every handler, running it.
+
+``python -m bot telegram`` calls ``run(settings)``. Long polling by default; webhook mode when
+``TELEGRAM_WEBHOOK_URL`` is set (then ``TELEGRAM_WEBHOOK_SECRET`` is required and PTB rejects
+requests without Telegram's secret-token header). ``TELEGRAM_API_BASE_URL`` points the bot at a
+self-hosted Bot API server, or at the fake one of the tests and the benchmark.
+
+Everything long-lived (database engine, NLU client, conversation engine, records) is created in
+``post_init`` and closed in ``post_shutdown``; no user state is kept in the process (no pickle
+persistence), so several processes can serve one webhook. All handlers are registered in
+``add_handlers`` — the one place to read to know what the bot reacts to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.content.repository import ContentRepository
+from bot.conversation import Conversation
+from bot.db import make_engine, make_session_factory
+from bot.migrate import upgrade
+from bot.nlu.local_server import nlu_client
+from bot.settings import Settings
+from bot.telegram import handlers
+from bot.telegram.context import BotData, TelegramApp
+from bot.telegram.keyboards import sos_labels
+from bot.telegram.processor import PerChatUpdateProcessor
+from bot.telegram.records import TelegramRecords
+from bot.users import pseudonym_key
+
+logger = logging.getLogger(__name__)
+
+MAX_CONCURRENT_UPDATES = 64
+PURGE_EVERY_SECONDS = 3600.0
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+
+# The command menu Telegram shows next to the input field, in this order. ``/start`` and ``/an``
+# are handled here; every other command (and its aliases) by the conversation engine.
+MENU = (
+    ("sos", "🆘 Số khẩn cấp"),
+    ("the", "Thẻ số khẩn cấp (ảnh để lưu vào máy)"),
+    ("menu", "Trợ lý giúp được gì"),
+    ("sotay", "Sổ tay sức khỏe"),
+    ("lanhsu", "Đại sứ quán, bảo hộ công dân"),
+    ("kiemtra", "Kiểm tra nhanh: bạn đã biết đủ chưa?"),
+    ("thongbao", "Bật/tắt thông báo quan trọng"),
+    ("quocgia", "Đổi nước bạn đang sống"),
+    ("an", "Ẩn: xóa tin nhắn gần đây khỏi máy"),
+    ("privacy", "Quyền riêng tư"),
+    ("xoadulieu", "Xóa dữ liệu của bạn"),
+    ("help", "Cách dùng trợ lý"),
+)
+
+
+class MissingToken(RuntimeError):
+    """TELEGRAM_BOT_TOKEN is not set."""
+
+
+def protect_logs() -> None:
+    """Keep the token and message texts out of the logs, even when debug logging is on.
+
+    httpx logs every request URL at INFO, and Bot API URLs contain the token; PTB logs whole
+    updates (message texts) at DEBUG.
+    """
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("telegram").setLevel(logging.INFO)
+
+
+def add_handlers(application: TelegramApp) -> None:
+    """Every handler of the bot, in the order they are tried (see ``bot.telegram.handlers``)."""
+    message = filters.UpdateType.MESSAGE  # edits have their own handler
+    # Group -2: an update already handled (webhook retry, another process) stops here.
+    application.add_handler(TypeHandler(Update, handlers.skip_duplicates), group=-2)
+    # Group -1: group chats get a pointer to the private chat, then stop.
+    application.add_handler(TypeHandler(Update, handlers.outside_private_chats), group=-1)
+    # Group 0: private chats; the first matching handler answers.
+    application.add_handlers(
+        [
+            CommandHandler("start", handlers.start, filters=message),
+            CommandHandler("an", handlers.hide, filters=message),
+            MessageHandler(message & filters.COMMAND, handlers.command),
+            MessageHandler(message & filters.Text(sorted(sos_labels())), handlers.sos_button),
+            MessageHandler(message & filters.TEXT, handlers.text),
+            MessageHandler(filters.UpdateType.EDITED_MESSAGE, handlers.edited_message),
+            CallbackQueryHandler(handlers.button),
+            MessageHandler(message & ~filters.StatusUpdate.ALL, handlers.other_message),
+        ]
+    )
+    application.add_error_handler(handlers.on_error)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    rate_limiter: BaseRateLimiter[int] | None = None,
+    max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
+) -> TelegramApp:
+    """The application with all handlers; long-lived clients are opened by ``post_init``."""
+    if settings.telegram_bot_token is None:
+        raise MissingToken("TELEGRAM_BOT_TOKEN is not set")
+    protect_logs()
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .context_types(ContextTypes(bot_data=BotData))
+        .job_queue(None)
+        .concurrent_updates(PerChatUpdateProcessor(max_concurrent_updates))
+        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if settings.telegram_api_base_url:
+        base = settings.telegram_api_base_url.rstrip("/")
+        builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+    application: TelegramApp = builder.build()
+    application.bot_data.settings = settings
+    add_handlers(application)
+    return application
+
+
+async def post_init(application: TelegramApp) -> None:
+    """Open the database, the NLU client and the engine; publish the command menu."""
+    data = application.bot_data
+    settings = data.config
+    await asyncio.to_thread(upgrade, settings.database_url)
+    engine = make_engine(settings.database_url)
+    data.resources.callback(engine.dispose)
+    session_factory = make_session_factory(engine)
+    nlu = await data.resources.enter_async_context(nlu_client(settings))
+    data.repository_or_none = ContentRepository(session_factory)
+    data.conversation_or_none = Conversation(session_factory, data.repository, nlu, settings)
+    data.records_or_none = TelegramRecords(session_factory, pseudonym_key(settings))
+    await application.bot.set_my_commands([BotCommand(name, text) for name, text in MENU])
+    data.run_in_background(purge_regularly(data.records))
+
+
+async def post_shutdown(application: TelegramApp) -> None:
+    """Stop background work and close what ``post_init`` opened."""
+    data = application.bot_data
+    for task in list(data.background):
+        task.cancel()
+    await asyncio.gather(*data.background, return_exceptions=True)
+    data.conversation_or_none = data.repository_or_none = data.records_or_none = None
+    await data.resources.aclose()
+
+
+async def purge_regularly(records: TelegramRecords) -> None:
+    """Drop expired update ids and message ids at start, then every hour."""
+    while True:
+        try:
+            updates, messages = await records.purge()
+            logger.info("Purged %d update ids and %d message ids", updates, messages)
+        except Exception:  # a failed purge is retried next time; it must not stop the bot
+            logger.exception("Purging Telegram records failed")
+        await asyncio.sleep(PURGE_EVERY_SECONDS)
+
+
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """Arguments of ``run_webhook`` / ``Updater.start_webhook`` for the configured webhook.
+
+    Telegram posts to TELEGRAM_WEBHOOK_URL (usually a reverse proxy terminating TLS) and the
+    proxy forwards to TELEGRAM_WEBHOOK_LISTEN:TELEGRAM_WEBHOOK_PORT with the same path; PTB
+    answers 403 to any request without the secret-token header.
+    """
+    if not settings.telegram_webhook_url or settings.telegram_webhook_secret is None:
+        raise ValueError("webhook mode needs TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET")
+    return {
+        "listen": settings.telegram_webhook_listen,
+        "port": settings.telegram_webhook_port,
+        "url_path": urlsplit(settings.telegram_webhook_url).path.lstrip("/"),
+        "webhook_url": settings.telegram_webhook_url,
+        "secret_token": settings.telegram_webhook_secret.get_secret_value(),
+        "allowed_updates": ALLOWED_UPDATES,
+    }
+
+
+def run(settings: Settings) -> int:
+    """Run the bot until interrupted; returns the process exit code."""
+    protect_logs()
+    if settings.telegram_bot_token is None:
+        print(
+            "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token "
+            "in the environment or in .env.",
+            file=sys.stderr,
+        )
+        return 2
+    webhook_url = settings.telegram_webhook_url
+    if webhook_url and settings.telegram_webhook_secret is None:
+        print(
+            "TELEGRAM_WEBHOOK_URL is set but TELEGRAM_WEBHOOK_SECRET is not: without it anyone "
+            "could post fake updates to the webhook.",
+            file=sys.stderr,
+        )
+        return 2
+    application = build_application(settings)
+    if webhook_url:
+        logger.info(
+            "Starting the Telegram bot (webhook on %s:%d)",
+            settings.telegram_webhook_listen,
+            settings.telegram_webhook_port,
+        )
+        application.run_webhook(**webhook_options(settings))
+    else:
+        logger.info("Starting the Telegram bot (long polling)")
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    return 0

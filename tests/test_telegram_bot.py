@@ -1,0 +1,580 @@
+"""The Telegram bot end to end through python-telegram-bot, against the fake Bot API server.
+
+The real application (``build_application``) long-polls ``tests/fake_bot_api.py`` on 127.0.0.1;
+updates are queued in the fake server and the bot's replies asserted from the calls it records.
+The database is a real SQLite file (PostgreSQL too when ``TEST_POSTGRES_URL`` is set) with the
+test content published; the NLU is down (a closed port) unless a test starts the canned one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import io
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import PIL.Image
+import pytest
+from aiohttp import web
+from fake_bot_api import TOKEN, FakeBotApi, bot_messages_in, command_entities, polling, texts
+from pydantic import SecretStr
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+from telegram import Update
+from telegram.ext import ExtBot
+
+from bot.content.publish import publish
+from bot.conversation import Button, OutMessage
+from bot.models.telegram import TelegramRecentMessage, TelegramUpdate
+from bot.models.users import User
+from bot.settings import Settings
+from bot.telegram import handlers
+from bot.telegram.app import MENU, build_application, webhook_options
+from bot.telegram.context import TelegramApp
+from bot.telegram.keyboards import main_keyboard
+from bot.telegram.send import send_replies
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+USER = 5_550_001
+GROUP = -100_777
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port  # nothing listens there once the socket is closed
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as server:
+        yield server
+
+
+@pytest.fixture
+def published(
+    session_factory: sessionmaker[Session], content_dir: Any, today: Any
+) -> sessionmaker[Session]:
+    assert publish(content_dir, session_factory, "tests", today=today).outcome == "published"
+    return session_factory
+
+
+@pytest.fixture
+def nlu_url() -> str:
+    return f"http://127.0.0.1:{closed_port()}"
+
+
+@pytest.fixture
+def settings(fake: FakeBotApi, database_url: str, published: Any, nlu_url: str) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token=TOKEN,  # type: ignore[arg-type]
+        telegram_api_base_url=fake.api_url,
+        database_url=database_url,
+        nlu_url=nlu_url,
+        nlu_timeout_seconds=0.5,
+        pseudonym_key="test-pseudonym-key",  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+async def bot(settings: Settings) -> AsyncIterator[TelegramApp]:
+    application = build_application(settings)
+    async with polling(application):
+        yield application
+
+
+@pytest.fixture
+async def canned_nlu() -> AsyncIterator[str]:
+    """A tiny NLU server answering Rasa's /model/parse with canned intents."""
+    intents = {"bảo hiểm y tế": "health_insurance"}
+
+    async def parse(request: web.Request) -> web.Response:
+        text = (await request.json())["text"]
+        name = next((i for words, i in intents.items() if words in text), "out_of_scope")
+        return web.json_response(
+            {"intent": {"name": name, "confidence": 0.93}, "entities": [], "text": text}
+        )
+
+    app = web.Application()
+    app.router.add_post("/model/parse", parse)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+async def say(fake: FakeBotApi, text: str, user: int = USER, **kwargs: Any) -> list[Any]:
+    return await fake.exchange(lambda: fake.queue_text(user, text, **kwargs), user)
+
+
+async def choose_japan(fake: FakeBotApi, user: int = USER) -> None:
+    await say(fake, "/start", user)
+    await fake.exchange(lambda: fake.queue_callback(user, "c:jp"), user)
+
+
+def sent(calls: list[Any]) -> list[Any]:
+    return [c for c in calls if c.method == "sendMessage"]
+
+
+def user_row(
+    settings: Settings, session_factory: sessionmaker[Session], bot: TelegramApp, user: int = USER
+) -> User | None:
+    key = bot.bot_data.conversation.user_key_for(user)
+    with session_factory() as session:
+        return session.get(User, key)
+
+
+# --------------------------------------------------------------------------- start and menus
+async def test_startup_publishes_the_command_menu(fake: FakeBotApi, bot: TelegramApp) -> None:
+    assert [(c["command"], c["description"]) for c in fake.commands] == list(MENU)
+
+
+async def test_start_with_deep_link_payload(
+    fake: FakeBotApi, bot: TelegramApp, settings: Settings, published: sessionmaker[Session]
+) -> None:
+    calls = await say(fake, "/start TRAINING42")
+    keyboard, greeting = sent(calls)
+    assert keyboard.reply_markup["keyboard"] == [[{"text": "🆘 Khẩn cấp"}]]
+    assert keyboard.reply_markup["is_persistent"] is True
+    assert "nước nào" in greeting.text
+    assert {b["callback_data"] for b in greeting.inline_buttons()} >= {"c:jp", "c:kr", "c:tw"}
+    row = user_row(settings, published, bot)
+    assert row is not None and row.start_payload == "TRAINING42"
+    assert not fake.errors()
+
+
+async def test_country_button_sets_the_country(
+    fake: FakeBotApi, bot: TelegramApp, settings: Settings, published: sessionmaker[Session]
+) -> None:
+    await say(fake, "/start")
+    calls = await fake.exchange(lambda: fake.queue_callback(USER, "c:kr"), USER)
+    assert len(fake.calls_to("answerCallbackQuery")) == 1
+    assert "Hàn Quốc" in texts(sent(calls))
+    row = user_row(settings, published, bot)
+    assert row is not None and row.country == "kr"
+
+
+# --------------------------------------------------------------------------- SOS
+@pytest.mark.parametrize("how", ["🆘 Khẩn cấp", "/sos", "/SOS@TroLyLaoDongBot"])
+async def test_sos_by_button_and_command(fake: FakeBotApi, bot: TelegramApp, how: str) -> None:
+    await choose_japan(fake)
+    assert "119" in texts(sent(await say(fake, how)))
+
+
+async def test_sos_inline_button(fake: FakeBotApi, bot: TelegramApp) -> None:
+    await choose_japan(fake)
+    calls = await fake.exchange(lambda: fake.queue_callback(USER, "sos"), USER)
+    assert "119" in texts(sent(calls))
+
+
+async def test_emergency_words_answer_with_the_nlu_down(fake: FakeBotApi, bot: TelegramApp) -> None:
+    await choose_japan(fake)
+    assert "119" in texts(sent(await say(fake, "cap cuu, ban toi kho tho")))
+
+
+# --------------------------------------------------------------------------- text
+async def test_free_text_with_the_nlu_down_still_answers(
+    fake: FakeBotApi, bot: TelegramApp
+) -> None:
+    await choose_japan(fake)
+    calls = await say(fake, "bảo hiểm y tế đi khám trả bao nhiêu")
+    assert sent(calls) and not fake.errors()
+
+
+async def test_free_text_with_the_nlu_answers_the_topic(
+    fake: FakeBotApi, canned_nlu: str, settings: Settings
+) -> None:
+    settings = settings.model_copy(update={"nlu_url": canned_nlu})
+    async with polling(build_application(settings)):
+        await choose_japan(fake)
+        reply = texts(sent(await say(fake, "bảo hiểm y tế đi khám trả bao nhiêu")))
+    assert "Bảo hiểm y tế ở Nhật" in reply and "30%" in reply
+
+
+async def test_a_10000_character_message(fake: FakeBotApi, bot: TelegramApp) -> None:
+    await choose_japan(fake)
+    calls = await say(fake, "tôi bị đau bụng " * 625)  # 10 000 characters
+    assert sent(calls) and not fake.errors()  # the fake refuses texts over 4096 characters
+
+
+async def test_markup_characters_are_escaped(fake: FakeBotApi, bot: TelegramApp) -> None:
+    await choose_japan(fake)
+    calls = await say(fake, "<b>lương</b> & <script>*thưởng*</script> _x_ a<b")
+    assert sent(calls) and not fake.errors()  # the fake parses HTML as strictly as Telegram
+
+
+async def test_unknown_command_gets_the_help(fake: FakeBotApi, bot: TelegramApp) -> None:
+    reply = texts(sent(await say(fake, "/khongcolenhnay")))
+    assert "không biết lệnh này" in reply and "/sos" in reply
+
+
+# --------------------------------------------------------------------------- other kinds
+STICKER = {
+    "file_id": "s",
+    "file_unique_id": "s",
+    "type": "regular",
+    "width": 512,
+    "height": 512,
+    "is_animated": False,
+    "is_video": False,
+}
+PHOTO = [{"file_id": "p", "file_unique_id": "p", "width": 90, "height": 90}]
+KINDS: dict[str, dict[str, Any]] = {
+    "sticker": {"sticker": STICKER},
+    "photo": {"photo": PHOTO},
+    "voice": {"voice": {"file_id": "v", "file_unique_id": "v", "duration": 3}},
+    "location": {"location": {"latitude": 35.68, "longitude": 139.76}},
+    "document": {"document": {"file_id": "d", "file_unique_id": "d", "file_name": "hd.pdf"}},
+    "contact": {"contact": {"phone_number": "+81901234567", "first_name": "A"}},
+    "dice": {"dice": {"emoji": "🎲", "value": 3}},
+    "video": {
+        "video": {"file_id": "v", "file_unique_id": "v", "width": 1, "height": 1, "duration": 1}
+    },
+    "video_note": {
+        "video_note": {"file_id": "n", "file_unique_id": "n", "length": 1, "duration": 1}
+    },
+    "audio": {"audio": {"file_id": "a", "file_unique_id": "a", "duration": 1}},
+    "poll": {
+        "poll": {
+            "id": "1",
+            "question": "?",
+            "options": [
+                {"persistent_id": "a", "text": "a", "voter_count": 0},
+                {"persistent_id": "b", "text": "b", "voter_count": 0},
+            ],
+            "total_voter_count": 0,
+            "is_closed": False,
+            "is_anonymous": True,
+            "type": "regular",
+            "allows_multiple_answers": False,
+            "allows_revoting": False,
+            "members_only": False,
+        }
+    },
+}
+EXPECTED = {
+    "sticker": "chỉ hiểu tin nhắn chữ",
+    "photo": "chưa xem được ảnh",
+    "voice": "chưa nghe được",
+    "location": "không lưu vị trí",
+    "document": "chưa xem được ảnh",
+    "contact": "chỉ hiểu tin nhắn chữ",
+    "dice": "chỉ hiểu tin nhắn chữ",
+    "video": "chưa xem được ảnh",
+    "video_note": "chưa nghe được",
+    "audio": "chưa nghe được",
+    "poll": "chỉ hiểu tin nhắn chữ",
+}
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+async def test_every_other_kind_of_message_gets_a_reply(
+    fake: FakeBotApi, bot: TelegramApp, kind: str
+) -> None:
+    calls = await fake.exchange(lambda: fake.queue_message(USER, **KINDS[kind]), USER)
+    assert EXPECTED[kind] in texts(sent(calls))
+
+
+async def test_a_caption_is_read_as_the_question(fake: FakeBotApi, bot: TelegramApp) -> None:
+    await choose_japan(fake)
+    calls = await fake.exchange(
+        lambda: fake.queue_message(USER, photo=PHOTO, caption="cấp cứu"), USER
+    )
+    assert "119" in texts(sent(calls))
+
+
+async def test_edits_are_not_re_read_unless_they_are_an_emergency(
+    fake: FakeBotApi, bot: TelegramApp
+) -> None:
+    await choose_japan(fake)
+    await say(fake, "cho hỏi")
+    asked = max(
+        mid for (cid, mid), m in fake.messages.items() if cid == USER and m["from"]["id"] == USER
+    )
+    note = texts(
+        sent(await fake.exchange(lambda: fake.queue_edit(USER, asked, "cho hỏi về lương"), USER))
+    )
+    assert "không đọc lại tin nhắn đã sửa" in note
+    emergency = await fake.exchange(lambda: fake.queue_edit(USER, asked, "cấp cứu!"), USER)
+    assert "119" in texts(sent(emergency))
+
+
+# --------------------------------------------------------------------------- buttons
+async def test_stale_button_data(fake: FakeBotApi, bot: TelegramApp) -> None:
+    await choose_japan(fake)
+    calls = await fake.exchange(lambda: fake.queue_callback(USER, "zz:from-an-old-version"), USER)
+    assert len(fake.calls_to("answerCallbackQuery")) == 2  # the country button, then this one
+    assert "nút này đã cũ" in texts(sent(calls))
+
+
+async def test_button_on_a_deleted_message_still_answers(
+    fake: FakeBotApi, bot: TelegramApp
+) -> None:
+    await say(fake, "/start")
+    calls = await fake.exchange(lambda: fake.queue_callback(USER, "c:tw", message_id=999), USER)
+    assert "Đài Loan" in texts(sent(calls))
+
+
+# --------------------------------------------------------------------------- groups
+async def test_group_chats_get_a_pointer_to_the_private_chat(
+    fake: FakeBotApi, bot: TelegramApp
+) -> None:
+    for text in ("tôi có thai, có bị đuổi việc không?", "/start@OtherBot"):
+        fake.queue_text(USER, text, chat_id=GROUP, chat_type="supergroup")
+    await fake.quiet(0.3)
+    assert not fake.sent(GROUP)  # personal questions in groups are never answered
+
+    for text in ("/start", "@TroLyLaoDongBot cho hỏi", "/menu@TroLyLaoDongBot"):
+        calls = await fake.exchange(
+            lambda t=text: fake.queue_text(  # type: ignore[misc]
+                USER, t, chat_id=GROUP, chat_type="supergroup"
+            ),
+            GROUP,
+        )
+        (pointer,) = sent(calls)
+        assert "tin nhắn riêng" in pointer.text
+        assert pointer.inline_buttons()[0]["url"] == "https://t.me/TroLyLaoDongBot"
+    assert not fake.sent(USER)
+
+
+async def test_sos_in_a_group_gives_the_numbers(fake: FakeBotApi, bot: TelegramApp) -> None:
+    await choose_japan(fake)
+    calls = await fake.exchange(
+        lambda: fake.queue_text(USER, "/sos", chat_id=GROUP, chat_type="group"), GROUP
+    )
+    assert "119" in texts(sent(calls))
+    assert all("callback_data" not in b for c in sent(calls) for b in c.inline_buttons())
+
+
+# --------------------------------------------------------------------------- duplicates
+async def test_a_duplicate_update_is_answered_once(
+    fake: FakeBotApi, bot: TelegramApp, published: sessionmaker[Session]
+) -> None:
+    update = {"update_id": 424242, "message": fake.message(USER, text="cấp cứu")}
+    fake.queue_update(update)
+    fake.queue_update(update)  # delivered twice in the same batch
+    await fake.wait_for_calls("sendMessage", 1, USER)
+    await fake.quiet(0.3)
+    count = len(fake.sent(USER))
+    await bot.process_update(Update.de_json(update, bot.bot))  # as a webhook retry would
+    await fake.quiet(0.3)
+    assert len(fake.sent(USER)) == count
+    with published() as session:
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(TelegramUpdate)
+                .where(TelegramUpdate.update_id == 424242)
+            )
+            == 1
+        )
+
+
+# --------------------------------------------------------------------------- /an
+async def test_hide_deletes_recent_messages(
+    fake: FakeBotApi,
+    bot: TelegramApp,
+    published: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(handlers, "HIDE_CONFIRMATION_SECONDS", 0.2)
+    await choose_japan(fake)
+    await say(fake, "tôi có thai, có bị đuổi việc không")
+    before = bot_messages_in(fake, USER)
+    assert len(before) >= 4
+    calls = await say(fake, "/an")
+    deleted = [
+        mid for c in calls if c.method == "deleteMessages" for mid in c.params["message_ids"]
+    ]
+    assert set(before) <= set(deleted)
+    hide_command = max(mid for (cid, mid), m in fake.messages.items() if cid == USER) - 1
+    assert hide_command in deleted or (USER, hide_command) not in fake.messages
+    # Only the confirmation is left, and it deletes itself.
+    left = [m for (cid, _), m in fake.messages.items() if cid == USER]
+    assert len(left) == 1 and "Đã xóa" in left[0]["text"]
+    await fake.wait_for(lambda: not [1 for (cid, _) in fake.messages if cid == USER])
+    await fake.quiet(0.3)
+    with published() as session:
+        assert session.scalar(select(func.count()).select_from(TelegramRecentMessage)) == 0
+
+
+async def test_no_message_text_is_stored_for_hide(
+    fake: FakeBotApi, bot: TelegramApp, published: sessionmaker[Session]
+) -> None:
+    await say(fake, "/start")
+    with published() as session:
+        rows = session.scalars(select(TelegramRecentMessage)).all()
+    assert rows and all(r.chat_key != str(USER) and len(r.chat_key) == 64 for r in rows)
+    assert bot.bot_data.conversation.user_key_for(USER) not in {r.chat_key for r in rows}
+
+
+# --------------------------------------------------------------------------- errors
+async def test_error_handler_tells_the_person_and_logs_no_text(
+    fake: FakeBotApi, bot: TelegramApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await choose_japan(fake)
+    fake.fail_next("sendMessage", 400, "Bad Request: chat not found")
+    calls = await say(fake, "bí mật riêng 0901234567")
+    apology = sent(calls)[-1]
+    assert "gặp lỗi" in apology.text
+    assert apology.reply_markup["keyboard"] == [[{"text": "🆘 Khẩn cấp"}]]
+    assert "BadRequest while handling an update" in caplog.text
+    assert "bí mật" not in caplog.text and "0901234567" not in caplog.text
+    assert TOKEN not in caplog.text  # httpx would log request URLs with the token at INFO
+
+
+async def test_flood_control_is_retried(fake: FakeBotApi, bot: TelegramApp) -> None:
+    fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    fake.queue_text(USER, "/help")
+    calls = await fake.wait_for_calls("sendMessage", 2, USER)
+    assert [c.error is not None for c in calls] == [True, False]
+    assert calls[1].received_at - calls[0].received_at >= 1.0
+
+
+async def test_a_blocked_bot_is_not_an_error(
+    fake: FakeBotApi, bot: TelegramApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.block(USER)
+    fake.queue_text(USER, "/help")
+    await fake.wait_for_calls("sendMessage", 1, USER)
+    await fake.quiet(0.3)
+    assert len(fake.sent(USER)) == 1  # no apology sent after the 403
+    assert "ERROR" not in [r.levelname for r in caplog.records]
+
+
+# --------------------------------------------------------------------------- running modes
+@pytest.fixture
+async def webhook_bot(fake: FakeBotApi, settings: Settings) -> AsyncIterator[Any]:
+    port = closed_port()
+    settings = settings.model_copy(
+        update={
+            "telegram_webhook_url": f"http://127.0.0.1:{port}/tg/hook",
+            "telegram_webhook_secret": SecretStr("s3cret-Token_1"),
+            "telegram_webhook_port": port,
+        }
+    )
+    application = build_application(settings)
+    await application.initialize()
+    await application.post_init(application)  # type: ignore[misc]
+    assert application.updater is not None
+    await application.updater.start_webhook(**webhook_options(settings))
+    await application.start()
+    yield application
+    await application.updater.stop()
+    await application.stop()
+    await application.shutdown()
+    await application.post_shutdown(application)  # type: ignore[misc]
+
+
+async def test_webhook_checks_the_secret_and_answers_retries_once(
+    fake: FakeBotApi,
+    webhook_bot: Any,
+) -> None:
+    assert fake.webhook == {
+        "url": webhook_bot.bot_data.config.telegram_webhook_url,
+        "secret_token": "s3cret-Token_1",
+    }
+    update = {
+        "update_id": 77,
+        "message": fake.message(USER, text="/help", entities=command_entities("/help")),
+    }
+    assert await fake.deliver_webhook(update, secret="wrong") == 403
+    assert await fake.deliver_webhook(update, secret="") == 403
+    await fake.quiet(0.3)
+    assert not fake.sent(USER)
+
+    assert await fake.deliver_webhook(update) == 200
+    await fake.wait_for_calls("sendMessage", 1, USER)
+    assert await fake.deliver_webhook(update) == 200  # Telegram retrying the same update
+    await fake.quiet(0.3)
+    assert len(fake.sent(USER)) == 1
+
+
+@pytest.mark.e2e  # a real process: a few seconds
+async def test_python_m_bot_telegram_runs_until_stopped(
+    fake: FakeBotApi,
+    settings: Settings,
+) -> None:
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": fake.api_url,
+        "DATABASE_URL": settings.database_url,
+        "NLU_URL": str(settings.nlu_url),
+        "PSEUDONYM_KEY": "test-pseudonym-key",
+    }
+    env.pop("TELEGRAM_WEBHOOK_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "telegram"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        await fake.wait_for(lambda: bool(fake.commands) and fake.polls > 0, timeout=60)
+        calls = await fake.exchange(lambda: fake.queue_text(USER, "cấp cứu"), USER)
+        assert calls
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = await asyncio.to_thread(process.communicate, timeout=30)
+    assert process.returncode == 0
+    log = output.decode(errors="replace")
+    assert TOKEN not in log and "cấp cứu" not in log
+
+
+# --------------------------------------------------------------------------- recruitment commands
+async def test_photo_replies_carry_their_text_as_caption_when_it_fits(fake: FakeBotApi) -> None:
+    image = io.BytesIO()
+    PIL.Image.new("RGB", (8, 8), "red").save(image, "PNG")
+    menu = ((Button("☰ Menu", "menu"),),)
+    short = OutMessage(
+        html="<b>Thẻ khẩn cấp</b>", plain="Thẻ khẩn cấp", buttons=menu, photo=image.getvalue()
+    )
+    long = dataclasses.replace(short, html="<b>Thẻ</b> " + "số cần gọi " * 200)
+    async with ExtBot(TOKEN, base_url=fake.base_url) as bot:
+        ids = await send_replies(bot, USER, [short, long], main_keyboard())
+    calls = [c for c in fake.calls if c.chat_id == USER]
+    assert [c.method for c in calls] == ["sendPhoto", "sendPhoto", "sendMessage"]
+    assert calls[0].params["caption"] == "<b>Thẻ khẩn cấp</b>" and calls[0].inline_buttons()
+    assert "caption" not in calls[1].params and calls[2].inline_buttons()
+    assert len(ids) == 3 and not fake.errors()
+
+
+async def test_refused_html_falls_back_to_the_plain_text(fake: FakeBotApi) -> None:
+    broken = OutMessage(html="<b>Gọi 119 <i>ngay</b>", plain="Gọi 119 <ngay> & nhanh")
+    async with ExtBot(TOKEN, base_url=fake.base_url) as bot:
+        ids = await send_replies(bot, USER, [broken], main_keyboard())
+    refused, plain = fake.sent(USER)
+    assert refused.error is not None and "parse entities" in refused.error
+    assert plain.error is None and plain.text == "Gọi 119 &lt;ngay&gt; &amp; nhanh"
+    assert len(ids) == 1  # only the message that arrived
+
+
+async def test_announcements_store_the_chat_only_when_turned_on(
+    fake: FakeBotApi, bot: TelegramApp, published: sessionmaker[Session]
+) -> None:
+    from bot.models.recruitment import AlertSubscription
+
+    await choose_japan(fake)
+    await say(fake, "/thongbao")
+    with published() as session:
+        (subscription,) = session.scalars(select(AlertSubscription)).all()
+    assert subscription.chat_id == USER
+    await say(fake, "/thongbao")
+    with published() as session:
+        assert not session.scalars(select(AlertSubscription)).all()
