@@ -355,26 +355,11 @@ class Conversation:
 async def open_conversation(settings: Settings) -> AsyncIterator[Conversation]:
     """A ready engine for a local run (chat, ask): schema upgraded, content published if none
     is live yet, NLU from ``NLU_URL`` or a local server (or none — the safety net still works)."""
-    from bot.content.publish import publish
-    from bot.db import make_engine, make_session_factory
-    from bot.migrate import upgrade
     from bot.nlu.local_server import nlu_client
+    from bot.store import open_store
 
-    await asyncio.to_thread(upgrade, settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        session_factory = make_session_factory(engine)
-        if ContentRepository(session_factory).live_version() is None:
-            result = publish(settings.content_dir, session_factory, published_by="first run")
-            if result.outcome == "rejected":
-                logger.error(
-                    "The shipped content does not validate; run: python -m bot content check"
-                )
-        # A fresh repository: the one above remembers "nothing live" for a few seconds.
-        repository = ContentRepository(session_factory)
+    with open_store(settings) as store:
         async with nlu_client(settings) as nlu:
-            conversation = Conversation(session_factory, repository, nlu, settings)
+            conversation = Conversation(store.sessions, store.repository, nlu, settings)
             await asyncio.to_thread(conversation.purge_expired)
             yield conversation
-    finally:
-        engine.dispose()

@@ -28,6 +28,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough with WAL, much faster
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
 

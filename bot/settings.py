@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     default_locale: str = "vi"
 
 
+def telegram_api_urls(settings: Settings) -> tuple[str, str]:
+    """Bot API base URL and file URL (Telegram's, or TELEGRAM_API_BASE_URL's)."""
+    base = (settings.telegram_api_base_url or "https://api.telegram.org").rstrip("/")
+    return f"{base}/bot", f"{base}/file/bot"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings (read once; tests build their own ``Settings``)."""

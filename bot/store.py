@@ -35,13 +35,13 @@ def open_store(settings: Settings) -> Iterator[Store]:
     engine = make_engine(settings.database_url)
     try:
         sessions = make_session_factory(engine)
-        repository = ContentRepository(sessions)
-        if repository.live_version() is None:
+        if ContentRepository(sessions).live_version() is None:
             result = publish(settings.content_dir, sessions, published_by="first run")
             if result.outcome == "rejected":
                 logger.error(
                     "The shipped content does not validate; run: python -m bot content check"
                 )
-        yield Store(sessions, repository)
+        # A fresh repository: the one above remembers "nothing live" for a few seconds.
+        yield Store(sessions, ContentRepository(sessions))
     finally:
         engine.dispose()

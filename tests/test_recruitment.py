@@ -37,6 +37,7 @@ from bot.recruitment.flyer import build_flyer
 from bot.recruitment.sheet import emergency_sheet
 from bot.recruitment.stats import company_stats, stats_csv, write_stats
 from bot.settings import REPO_ROOT, Settings
+from bot.telegram.records import TelegramRecords
 
 SHIPPED_CONTENT = REPO_ROOT / "content"
 TODAY = date(2026, 11, 22)
@@ -194,8 +195,11 @@ async def test_alerts_count_blocked_users_and_never_send_twice_after_a_restart(
     async with FakeBotApi() as fake:
         fake.block(chats["u1"])
         settings = Settings(telegram_bot_token=TOKEN, telegram_api_base_url=fake.api_url)
+        records = TelegramRecords(session_factory, b"test-key")
         async with alerts.alert_bot(settings) as bot:
-            first = await alerts.deliver(session_factory, bot, announcement)
+            first = await alerts.deliver(
+                session_factory, bot, announcement, on_sent=records.remember_messages
+            )
             again = await alerts.deliver(session_factory, bot, announcement)
         delivered = [call for call in fake.sent() if call.error is None]
         refused = [call.chat_id for call in fake.sent() if call.error is not None]
@@ -206,6 +210,7 @@ async def test_alerts_count_blocked_users_and_never_send_twice_after_a_restart(
     assert sorted(c.chat_id for c in delivered) == [chats["u2"], chats["u3"], chats["u4"]]
     assert refused == [chats["u1"]]
     assert "&lt;38°C&gt; &amp; mưa" in delivered[0].text
+    assert len(await records.recent_messages(chats["u2"])) == 1  # /an can delete it
     with session_factory() as session:
         assert not alerts.is_subscribed(session, "u1")  # blocked: subscription removed
         assert alerts.unfinished_announcements(session) == []

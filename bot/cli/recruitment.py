@@ -25,6 +25,8 @@ from bot.recruitment.sheet import NoPublishedContent
 from bot.recruitment.stats import company_stats, shown, write_stats
 from bot.settings import Settings, get_settings
 from bot.store import Store, open_store
+from bot.telegram.records import TelegramRecords
+from bot.users import pseudonym_key
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -145,9 +147,13 @@ async def _deliver(store: Store, settings: Settings, ids: list[int]) -> int:
     except alerts.AlertsUnavailable as exc:
         print(f"Not sent yet: {exc}. Queued deliveries go out with: python -m bot alert resume")
         return 1
+    records = TelegramRecords(store.sessions, pseudonym_key(settings))
     async with bot:
         for announcement_id in ids:
-            print(await alerts.deliver(store.sessions, bot, announcement_id))
+            report = await alerts.deliver(
+                store.sessions, bot, announcement_id, on_sent=records.remember_messages
+            )
+            print(report)
     return 0
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import logging
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -27,7 +28,7 @@ from telegram.ext import AIORateLimiter, ExtBot
 from actions.countries import country_name
 from bot.i18n import _
 from bot.models.recruitment import AlertDelivery, AlertSubscription, Announcement
-from bot.settings import Settings
+from bot.settings import Settings, telegram_api_urls
 
 logger = logging.getLogger(__name__)
 
@@ -88,11 +89,11 @@ def alert_bot(settings: Settings) -> ExtBot[int]:
     """A bot paced under Telegram's broadcast limit, retrying when Telegram says "retry after"."""
     if settings.telegram_bot_token is None:
         raise AlertsUnavailable("TELEGRAM_BOT_TOKEN is not set: alerts are sent through Telegram")
-    base = (settings.telegram_api_base_url or "https://api.telegram.org").rstrip("/")
+    base_url, base_file_url = telegram_api_urls(settings)
     return ExtBot(
         settings.telegram_bot_token.get_secret_value(),
-        base_url=f"{base}/bot",
-        base_file_url=f"{base}/file/bot",
+        base_url=base_url,
+        base_file_url=base_file_url,
         rate_limiter=AIORateLimiter(
             overall_max_rate=MESSAGES_PER_SECOND, overall_time_period=1, max_retries=3
         ),
@@ -177,10 +178,20 @@ def _finish(
             unsubscribe(session, user_id)
 
 
+SentHook = Callable[[int, list[int]], Awaitable[None]]
+
+
 async def deliver(
-    session_factory: sessionmaker[Session], bot: Bot, announcement_id: int
+    session_factory: sessionmaker[Session],
+    bot: Bot,
+    announcement_id: int,
+    on_sent: SentHook | None = None,
 ) -> DeliveryReport:
-    """Send every pending delivery of the announcement; safe to call again after a restart."""
+    """Send every pending delivery of the announcement; safe to call again after a restart.
+
+    ``on_sent(chat_id, [message_id])`` lets the Telegram records remember the message, so
+    ``/an`` can delete an announcement from a phone like any other message of the bot.
+    """
     with session_factory.begin() as session:
         close_interrupted(session)
         announcement = session.get(Announcement, announcement_id)
@@ -195,7 +206,9 @@ async def deliver(
             continue
         status = "sent"
         try:
-            await bot.send_message(subscription.chat_id, text, parse_mode=ParseMode.HTML)
+            sent = await bot.send_message(subscription.chat_id, text, parse_mode=ParseMode.HTML)
+            if on_sent is not None:
+                await on_sent(subscription.chat_id, [sent.message_id])
         except Forbidden:
             status = "blocked"
         except BadRequest as exc:  # chat gone, deactivated account…

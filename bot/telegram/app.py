@@ -32,12 +32,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.content.repository import ContentRepository
 from bot.conversation import Conversation
-from bot.db import make_engine, make_session_factory
-from bot.migrate import upgrade
 from bot.nlu.local_server import nlu_client
-from bot.settings import Settings
+from bot.settings import Settings, telegram_api_urls
+from bot.store import open_store
 from bot.telegram import handlers
 from bot.telegram.context import BotData, TelegramApp
 from bot.telegram.keyboards import sos_labels
@@ -127,9 +125,8 @@ def build_application(
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
-    if settings.telegram_api_base_url:
-        base = settings.telegram_api_base_url.rstrip("/")
-        builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+    base_url, base_file_url = telegram_api_urls(settings)
+    builder = builder.base_url(base_url).base_file_url(base_file_url)
     application: TelegramApp = builder.build()
     application.bot_data.settings = settings
     add_handlers(application)
@@ -137,17 +134,15 @@ def build_application(
 
 
 async def post_init(application: TelegramApp) -> None:
-    """Open the database, the NLU client and the engine; publish the command menu."""
+    """Open the store (schema upgraded, content published on a first run), the NLU client and
+    the engine; publish the command menu."""
     data = application.bot_data
     settings = data.config
-    await asyncio.to_thread(upgrade, settings.database_url)
-    engine = make_engine(settings.database_url)
-    data.resources.callback(engine.dispose)
-    session_factory = make_session_factory(engine)
+    store = data.resources.enter_context(open_store(settings))
     nlu = await data.resources.enter_async_context(nlu_client(settings))
-    data.repository_or_none = ContentRepository(session_factory)
-    data.conversation_or_none = Conversation(session_factory, data.repository, nlu, settings)
-    data.records_or_none = TelegramRecords(session_factory, pseudonym_key(settings))
+    data.repository_or_none = store.repository
+    data.conversation_or_none = Conversation(store.sessions, store.repository, nlu, settings)
+    data.records_or_none = TelegramRecords(store.sessions, pseudonym_key(settings))
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in MENU])
     data.run_in_background(purge_regularly(data.records))
 
