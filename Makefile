@@ -28,6 +28,7 @@ $(RASA_VENV)/.installed: requirements/rasa.lock
 	touch $@
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed i18n-compile  ## install both environments
+	scripts/install-fonts.sh
 	$(BOT) db upgrade
 	$(BOT) nlu train
 
