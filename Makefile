@@ -82,7 +82,7 @@ i18n-update: i18n-extract  ## merge new strings into the vi and en catalogs
 
 i18n-compile: $(VENV)/.installed  ## compile the catalogs (.mo files are build output)
 	@if ls bot/locale/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(VENV)/bin/pybabel compile -q -d bot/locale -D messages; fi
+		$(VENV)/bin/pybabel compile -d bot/locale -D messages >/dev/null; fi
 
 clean:  ## remove environments, models and local data
 	rm -rf $(VENV) $(RASA_VENV) models var results .rasa
