@@ -85,7 +85,7 @@ def test_intents_contacts_and_lexicon(repo: ContentRepository) -> None:
     ]
     assert [c.id for c in repo.contacts("jp", kind="hotline")] == ["jp-amda"]  # jp-otit unverified
     assert repo.emergency_terms() == ["cap cuu", "kho tho", "bi danh", "muon chet"]
-    assert repo.emergency_lexicon()["police"] == ["bi danh"]
+    assert repo.emergency_lexicon()["police"] == ["bị đánh"]
 
 
 @pytest.mark.parametrize("query", ["bao hiem", "Bảo Hiểm", "BAO HIEM Y TE", "bhyt", "bh y tế"])

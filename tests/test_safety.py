@@ -6,14 +6,13 @@ import pytest
 
 from bot.content.repository import ContentRepository
 from bot.safety import Alert, detect
-from vietnlp.text import normalise
 
 pytest_plugins = ["test_conversation_fixtures"]
 
 LEXICON = {
-    "medical": [normalise("cấp cứu"), normalise("khó thở")],
-    "police": [normalise("bị đánh")],
-    "suicide": [normalise("muốn chết")],
+    "medical": ["cấp cứu", "khó thở"],
+    "police": ["bị đánh"],
+    "suicide": ["muốn chết", "tự tử"],
 }
 
 
@@ -47,3 +46,13 @@ def test_published_lexicon(repo: ContentRepository) -> None:
     assert detect("tôi muốn chết", lexicon) == Alert("suicide", "muon chet")
     assert detect("Cứu tôi với", lexicon) is not None
     assert detect("bảo hiểm y tế", lexicon) is None
+
+
+@pytest.mark.parametrize("text", ["từ từ thôi bạn", "bí danh của tôi", "Tôi muốn chép bài"])
+def test_accents_typed_by_the_person_are_respected(text: str) -> None:
+    assert detect(text, LEXICON) is None
+
+
+@pytest.mark.parametrize("text", ["tu tu", "toi muon chet", "tôi muon chết", "bi danh roi"])
+def test_text_without_accents_matches_any_accents(text: str) -> None:
+    assert detect(text, LEXICON) is not None

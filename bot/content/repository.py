@@ -30,7 +30,7 @@ from bot.models.content import (
     LexiconTerm,
     QuizQuestion,
 )
-from vietnlp.text import normalise
+from vietnlp.text import nfc, normalise
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ def _load_snapshot(session: Session, version: int) -> _Snapshot:
         search.setdefault(country, []).append(_index(view, menu_order.get(answer_id, 0)))
     lexicon: dict[str, list[str]] = {}
     for term in rows(LexiconTerm, LexiconTerm.position):
-        lexicon.setdefault(term.kind, []).append(normalise(term.term))
+        lexicon.setdefault(term.kind, []).append(nfc(term.term).strip().lower())
     return _Snapshot(
         version=version,
         answers=answers,
@@ -323,7 +323,8 @@ class ContentRepository:
 
     def emergency_terms(self) -> list[str]:
         """Every emergency lexicon term in ``vietnlp.text.normalise`` form, without repeats."""
-        return list(dict.fromkeys(t for terms in self.emergency_lexicon().values() for t in terms))
+        terms = (normalise(t) for terms in self.emergency_lexicon().values() for t in terms)
+        return list(dict.fromkeys(terms))
 
     def quiz_statements(self) -> list[QuizStatement]:
         """The statement questions of the pre-departure quiz (all countries)."""
@@ -331,7 +332,8 @@ class ContentRepository:
         return list(snapshot.quiz) if snapshot else []
 
     def emergency_lexicon(self) -> dict[str, list[str]]:
-        """Normalised emergency terms by kind (medical, police, suicide)."""
+        """Emergency terms by kind (medical, police, suicide), in lower case with their accents:
+        the safety net needs them to tell "tự tử" from "từ từ"."""
         snapshot = self._current()
         return {k: list(v) for k, v in snapshot.lexicon.items()} if snapshot else {}
 
