@@ -13,7 +13,7 @@ from typing import TextIO
 
 from bot.conversation import Button, Conversation, OutMessage, open_conversation
 from bot.i18n import _
-from bot.settings import Settings
+from bot.settings import VAR_DIR, Settings
 
 TERMINAL_USER = "terminal"  # one local user; not a Telegram id, so no keyed hash is needed
 QUIT_COMMANDS = {"/quit", "/exit", "/q"}
@@ -25,6 +25,8 @@ def format_messages(messages: Sequence[OutMessage]) -> tuple[str, list[Button]]:
     blocks = []
     for message in messages:
         lines = [message.plain]
+        if message.photo is not None:
+            lines.append(_save_photo(message.photo))
         for row in message.buttons:
             labels = []
             for button in row:
@@ -33,6 +35,14 @@ def format_messages(messages: Sequence[OutMessage]) -> tuple[str, list[Button]]:
             lines.append("   ".join(labels))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks), buttons
+
+
+def _save_photo(photo: bytes) -> str:
+    """A terminal cannot show the emergency card: save it and say where."""
+    path = VAR_DIR / "the-khan-cap.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(photo)
+    return f"[ảnh: {path}]"
 
 
 async def respond(

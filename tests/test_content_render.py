@@ -110,3 +110,14 @@ def test_emergency_numbers_never_say_nobody_speaks_vietnamese() -> None:
     hotline = replace(CONTACT, languages=("ja",))
     assert "tiếng Việt" not in render_contact(ambulance, "plain")
     assert "không có tiếng Việt" in render_contact(hotline, "plain")
+
+
+def test_short_answer_names_its_main_source_and_counts_the_others() -> None:
+    second = SourceView("https://example.org/b", "Second source")
+    answer = replace(ANSWER, sources=(SOURCE, second))
+    with use_locale("vi"):
+        short = render_answer(answer, "plain")
+        full = render_answer(answer, "plain", full=True)
+    assert "Help & <support>" in short and "Second source" not in short
+    assert "1 nguồn khác" in short
+    assert "Second source" in full

@@ -66,7 +66,13 @@ def _footer(answer: AnswerView, fmt: Format, full: bool) -> str:
     sources = list(answer.sources)
     if full:
         sources += [contact.source for contact in answer.contacts]
-    links = ", ".join(_link(source, fmt) for source in _unique(sources))
+    unique = _unique(sources)
+    # The short answer must fit a phone screen: its main source, and how many more "Xem thêm" has.
+    shown = unique if full else unique[:1]
+    links = ", ".join(_link(source, fmt) for source in shown)
+    if len(unique) > len(shown):
+        more = _("và {n} nguồn khác (Xem thêm)").format(n=len(unique) - len(shown))
+        links = f"{links} {_escape(more, fmt)}"
     sources_label = _("Nguồn:")
     updated = _("Cập nhật ngày {date}").format(date=format_date(answer.verified_on))
     return f"{_escape(sources_label, fmt)} {links}\n{_escape(updated, fmt)}"
