@@ -61,6 +61,10 @@ def rasa_env() -> dict[str, str]:
         PYTHONHASHSEED="0",
         PYTHONPATH=str(REPO_ROOT),
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        # Rasa's training cache keys a component on its config and the training data, not on
+        # files it reads itself: an edited abbreviations.yml would be ignored. Our fingerprint
+        # already decides when to train, so Rasa's cache is switched off.
+        RASA_MAX_CACHE_SIZE="0",
     )
     return env
 
