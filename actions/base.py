@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import ClassVar
 
 from actions.countries import COUNTRIES, COUNTRY_CODES, country_name
@@ -68,6 +69,21 @@ def topic_buttons(
         if len(rows) == limit:
             break
     return tuple(rows)
+
+
+def offer_answers(reply: Reply, repo: ContentRepository, answer_ids: Iterable[str]) -> Reply:
+    """The reply with buttons for more answers, placed right under its first row."""
+    assert reply.answer is not None
+    shown = {b.data for row in reply.buttons for b in row}
+    rows = [
+        row
+        for row in topic_buttons(repo, reply.answer.country, answer_ids)
+        if row[0].data not in shown
+    ]
+    if not rows:
+        return reply
+    first, *rest = reply.buttons or ((),)
+    return replace(reply, buttons=tuple(r for r in (first, *rows, *rest) if r))
 
 
 def emergency_line(repo: ContentRepository, country: str) -> str:

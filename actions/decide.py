@@ -6,11 +6,13 @@ touches the database or the network, so the whole table is testable with publish
 
 from __future__ import annotations
 
-from actions.base import Action
+from dataclasses import dataclass, replace
+
+from actions.base import Action, offer_answers
 from actions.clarify import ClarifyAction
-from actions.countries import country_code
+from actions.countries import COUNTRIES, country_code, country_name
 from actions.country import ChooseCountryAction, NoCountryAction
-from actions.emergency import ShowEmergencyAction
+from actions.emergency import EMERGENCY_TOPICS, ShowEmergencyAction, emergency_first
 from actions.menu import (
     DeleteDataAction,
     HelpAction,
@@ -21,15 +23,21 @@ from actions.menu import (
     StaleButtonAction,
 )
 from actions.recruitment import EmergencyCardAction
-from actions.reply import AnswerPart, Callback, Reply, Verb
+from actions.reply import AnswerPart, Callback, KeepQuestion, Reply, SetCountry, Verb
 from actions.smalltalk import FeedbackAction, GoodbyeAction, GreetAction, ThanksAction
 from actions.topic import AnswerTopicAction, OutOfScopeAction, SearchAction, ShowAnswerAction
 from bot.content.repository import ContentRepository
 from bot.i18n import _
 from bot.nlu.client import NluResult
 from bot.settings import get_settings
+from vietnlp.intents import EMERGENCY_INTENTS
 
-EMERGENCY_INTENT_KINDS = {"emergency_medical": "medical", "emergency_police": "police"}
+# The old chapter-level intents (the test content still uses them) and the topic-level ones.
+EMERGENCY_INTENT_KINDS = {
+    "emergency_medical": "medical",
+    "emergency_police": "police",
+    **{i: k for i, k in EMERGENCY_INTENTS.items() if k != "suicide"},
+}
 CONSULAR_INTENT = "consular_help"
 ANSWER_PARTS: dict[Verb, AnswerPart] = {
     Verb.ANSWER: "short",
@@ -83,6 +91,110 @@ def choose_action(
             return ShowEmergencyAction(None, kind=EMERGENCY_INTENT_KINDS[intent])
         return NoCountryAction(then_answer=answer_ids[0])
     return AnswerTopicAction(intent, text, answer_country, nlu.confidence)
+
+
+@dataclass(frozen=True)
+class Understood:
+    """What the engine knows about a typed message before deciding: the NLU's combined result
+    (None when the NLU is unavailable), another question in it, and the safety signals."""
+
+    nlu: NluResult | None
+    text: str
+    nlu_down: bool = False
+    alert_kind: str | None = None  # the emergency lexicon: medical | police | suicide
+    crisis: float = 0.0  # the classifier's highest self-harm probability in any part
+    emergency: tuple[str, float] | None = None  # its strongest other emergency in any part
+    second: str | None = None  # the intent of a second question
+
+
+# The classifier's evidence needed to take the safety path without a lexicon word (it errs on the
+# side of safety: a helpline shown once too often costs little).
+CRISIS_MIN = 0.3
+EMERGENCY_MIN = 0.5
+
+
+def safety_kind(understood: Understood) -> str | None:
+    """The kind of emergency to answer first, if any: the lexicon, else the classifier."""
+    if understood.alert_kind == "suicide" or understood.crisis >= CRISIS_MIN:
+        return "suicide"
+    if understood.alert_kind is not None:
+        return understood.alert_kind
+    if understood.emergency is not None and understood.emergency[1] >= EMERGENCY_MIN:
+        return EMERGENCY_INTENTS[understood.emergency[0]]
+    return None
+
+
+def respond(
+    understood: Understood,
+    country: str | None,
+    repo: ContentRepository,
+    *,
+    threshold: float,
+) -> list[Reply]:
+    """Every reply to a typed message, the most important first.
+
+    A cry for help gets the crisis lines first, an emergency its numbers on top of the answer, in
+    one message; a country named in the message is switched to and the question still answered;
+    a second question becomes a button.
+    """
+    nlu, text = understood.nlu, understood.text
+    named = named_country(nlu)
+    switch = (
+        named is not None
+        and named != country
+        and nlu is not None
+        and nlu.intent != "choose_country"
+        and nlu.confidence >= threshold
+    )
+    answer_country = named or country
+    main = decide(nlu, text, answer_country if switch else country, repo, threshold=threshold)
+    if switch and named is not None:
+        note = _("Đã chuyển sang {flag} {country}.").format(
+            flag=COUNTRIES[named].flag, country=country_name(named)
+        )
+        main = replace(
+            main,
+            message=f"{note}\n{main.message}" if main.message else note,
+            effects=(*main.effects, SetCountry(named)),
+        )
+    if nlu is not None and nlu.confidence < threshold:
+        keep = KeepQuestion(text, nlu.intent, nlu.confidence, answer_country)
+        main = replace(main, effects=(*main.effects, keep))
+    also = _also(understood.second, main, answer_country, repo)
+    kind = safety_kind(understood)
+    if kind == "suicide":
+        # What else was understood, as buttons; not a search guess (it may be far off).
+        shown = main.answer.id if main.answer is not None and nlu is not None else None
+        offer = tuple(a for a in (shown, *also) if a and a not in EMERGENCY_TOPICS)
+        crisis = ShowEmergencyAction(answer_country, kind="suicide", also=offer).run(repo)
+        return [replace(crisis, effects=main.effects)]
+    if also and main.answer is not None:
+        main = offer_answers(main, repo, also)
+    if kind is None and not understood.nlu_down:
+        return [main]
+    understood_topic = main.answer is not None and nlu is not None
+    if understood_topic and answer_country is not None and main.answer is not None:
+        if main.answer.id in EMERGENCY_TOPICS:
+            return [replace(main, kind="emergency")]
+        return [emergency_first(main, repo, answer_country, kind)]
+    emergency = ShowEmergencyAction(answer_country, kind=kind, nlu_down=understood.nlu_down)
+    # A search guess does not follow an alarm (it may be far off, e.g. for "muốn chết").
+    guess = kind is not None and nlu is None
+    changes = any(not isinstance(effect, KeepQuestion) for effect in main.effects)
+    if (main.answer is not None and not guess) or changes:
+        return [emergency.run(repo), main]
+    return [replace(emergency.run(repo), effects=main.effects)]
+
+
+def _also(
+    second: str | None, main: Reply, country: str | None, repo: ContentRepository
+) -> tuple[str, ...]:
+    """The answer of a second question, when it is another published answer."""
+    if second is None or country is None:
+        return ()
+    ids = [i for i in repo.answer_ids_for_intent(second) if repo.answer(i, country)]
+    shown = main.answer.id if main.answer is not None else None
+    return tuple(i for i in ids[:1] if i != shown)
 
 
 def decide(

@@ -103,7 +103,17 @@ class DeleteUserData:
     """Delete everything stored about the user."""
 
 
-Effect = SetCountry | SetLocale | Vote | DeleteUserData
+@dataclass(frozen=True)
+class KeepQuestion:
+    """Keep a question the bot did not understand, for editors (scrubbed, no user link)."""
+
+    text: str
+    intent: str | None
+    confidence: float | None
+    country: str | None
+
+
+Effect = SetCountry | SetLocale | Vote | DeleteUserData | KeepQuestion
 Rows = tuple[tuple[Button, ...], ...]
 
 

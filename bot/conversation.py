@@ -20,26 +20,23 @@ from datetime import date
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions import (
-    EMERGENCY_ANSWER_ID,
     Button,
     Callback,
     DeleteUserData,
     GreetAction,
+    KeepQuestion,
     NoCountryAction,
     Reply,
     SetCountry,
     SetLocale,
-    ShowEmergencyAction,
     StaleButtonAction,
     UnsupportedAction,
     Verb,
     Vote,
     button_action,
     command_action,
-    decide,
-    named_country,
 )
-from actions.decide import command_name
+from actions.decide import Understood, command_name, respond
 from actions.recruitment import AlertsAction, QuizOutcomeAction, QuizQuestionAction
 from bot import users
 from bot.content.render import Format, render_answer, render_phrase_card
@@ -47,17 +44,19 @@ from bot.content.repository import ContentRepository
 from bot.i18n import use_locale
 from bot.models.users import User
 from bot.nlu.client import NluClient, NluResult, NluUnavailable
+from bot.nlu.understand import MAX_MESSAGE_CHARS, Understanding, understand
 from bot.recruitment import alerts, companies, quiz
 from bot.safety import Alert, detect
 from bot.scrub import scrub
 from bot.settings import Settings
+from vietnlp.text import has_words
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["Button", "Conversation", "OutMessage", "Turn", "open_conversation", "render_reply"]
 
 MAX_TEXT_CHARS = 20_000  # the safety net reads this much; Telegram itself stops at 4096
-MAX_NLU_CHARS = 1000  # what the NLU and the search see: questions are short, floods are not
+MAX_NLU_CHARS = MAX_MESSAGE_CHARS  # the classifier reads a whole Telegram message
 NLU_GRACE_SECONDS = 0.5  # on top of the client's own timeout, in case it hangs anyway
 
 
@@ -232,43 +231,35 @@ class Conversation:
         text = (text or "")[:MAX_TEXT_CHARS]
         question = text[:MAX_NLU_CHARS]
         alert = detect(text, self._repo.emergency_lexicon())
-        nlu, nlu_down = await self._understand(question) if question.strip() else (None, False)
+        understanding, nlu_down = (
+            await self._understand(question) if has_words(question) else (None, False)
+        )
+        understood = Understood(
+            nlu=understanding.result if understanding else None,
+            text=question,
+            nlu_down=nlu_down,
+            alert_kind=alert.kind if alert else None,
+            crisis=understanding.crisis if understanding else 0.0,
+            emergency=understanding.emergency if understanding else None,
+            second=understanding.second if understanding else None,
+        )
+        threshold = self._settings.nlu_confidence_threshold
 
-        def choose(session: Session, user: User) -> list[Reply]:
-            threshold = self._settings.nlu_confidence_threshold
-            main = decide(nlu, question, user.country, self._repo, threshold=threshold)
-            if nlu is not None and nlu.confidence < threshold:
-                users.keep_question(
-                    session,
-                    scrub(question),
-                    nlu.intent,
-                    nlu.confidence,
-                    user.country,
-                    date.today(),
-                )
-            if alert is not None or nlu_down:
-                country = named_country(nlu) or user.country
-                kind = alert.kind if alert else None
-                emergency = ShowEmergencyAction(country, kind=kind, nlu_down=nlu_down)
-                # The numbers come first. An understood topic follows when it adds something; a
-                # search guess does not follow an alarm (it may be far off, e.g. for "muốn chết").
-                adds = main.answer is not None and main.answer.id != EMERGENCY_ANSWER_ID
-                guess = alert is not None and nlu is None
-                follow = (adds and not guess) or bool(main.effects)
-                return [emergency.run(self._repo), *([main] if follow else [])]
-            return [main]
+        def choose(_session: Session, user: User) -> list[Reply]:
+            return respond(understood, user.country, self._repo, threshold=threshold)
 
         replies, messages = await self._exchange(user_key, choose)
-        return Turn(messages, nlu, nlu_down, alert, replies)
+        return Turn(messages, understood.nlu, nlu_down, alert, replies)
 
-    async def _understand(self, text: str) -> tuple[NluResult | None, bool]:
+    async def _understand(self, text: str) -> tuple[Understanding | None, bool]:
         """What the NLU understood, or ``(None, True)`` when it is down, slow or broken."""
         if self._nlu is None:
             return None, True
         try:
-            timeout = self._settings.nlu_timeout_seconds + NLU_GRACE_SECONDS
+            # Long messages are read in parts too, so the grace grows with their number.
+            timeout = self._settings.nlu_timeout_seconds * 2 + NLU_GRACE_SECONDS
             async with asyncio.timeout(timeout):
-                result = await self._nlu.parse(text)
+                result = await understand(self._nlu, text)
         except (NluUnavailable, TimeoutError) as exc:
             # Logged when it goes down, not for every message while it stays down.
             level = logging.DEBUG if self._nlu_was_down else logging.WARNING
@@ -324,6 +315,15 @@ class Conversation:
                 users.record_feedback(session, effect.answer_id, effect.country, effect.helpful)
             elif isinstance(effect, DeleteUserData):
                 users.delete_user_data(session, user.id)
+            elif isinstance(effect, KeepQuestion):
+                users.keep_question(
+                    session,
+                    scrub(effect.text),
+                    effect.intent,
+                    effect.confidence,
+                    effect.country,
+                    today,
+                )
         for reply in replies:
             if reply.answer is not None and reply.part == "short":
                 companies.count_topic_open(

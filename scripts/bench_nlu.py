@@ -1,15 +1,25 @@
-"""NLU benchmark: our Vietnamese pipeline against the stock Rasa pipeline on the same split.
+"""NLU benchmark on the realistic test set, through the whole engine (``make bench-nlu``).
 
-Prints, for both pipelines: training time, intent accuracy and macro-F1 on each form of the
-held-out test set (with diacritics, without, teencode); and for ours: parse latency over HTTP
-(p50/p95, sequential requests on 127.0.0.1) and the Rasa server's resident memory.
+For a pipeline config (ours by default, or ``--config FILE``; several with ``--compare``) it trains
+the model (timed, on this machine's cores), serves it with Rasa on 127.0.0.1, sends every message
+of ``tests/realistic`` in each form (as written, without diacritics, teencode) through the same
+``Conversation`` the bot uses (real SQLite database, the shipped content) and prints:
 
-    .venv/bin/python scripts/bench_nlu.py            # or: make bench-nlu
-    .venv/bin/python scripts/bench_nlu.py --skip-stock   # ours only (the stock DIET model
-                                                     # needs ~10-16 minutes to train on 2 cores)
+* top-1: the first answer shown is one of the message's topics, for the right country;
+* confidently wrong: an answer was shown (no "Ý bạn là…?") and it is the wrong topic;
+* clarify hit: the right topic among the "Ý bạn là…?" suggestions;
+* emergency recall: the number in the FIRST message for medical/police emergencies;
+* crisis recall: a crisis line in the FIRST message for self-harm and suicidal thoughts;
+* training time, parse latency over HTTP (p50/p95, sequential) and the server's resident memory.
 
-Targets (issue #2): beat the stock pipeline on every form, clearly without diacritics;
-p50 ≤ 20 ms; training ≤ 5 min on 2 cores; server ≤ 1.2 GB.
+    .venv/bin/python scripts/bench_nlu.py                  # ours
+    .venv/bin/python scripts/bench_nlu.py --reuse          # ours, reuse the trained model
+    .venv/bin/python scripts/bench_nlu.py --compare nlu_data/alternatives/*.yml
+    .venv/bin/python scripts/bench_nlu.py --errors 40      # also print 40 wrong replies
+
+Targets (issue #8): top-1 ≥ 0.95 in each form; emergency and crisis recall 100%; confidently
+wrong ≤ 2%; clarify hit ≥ 90%; training ≤ 3 min on 2 cores; p50 ≤ 20 ms, p95 ≤ 60 ms;
+server RSS ≤ 1.2 GB.
 """
 
 from __future__ import annotations
@@ -19,14 +29,17 @@ import asyncio
 import statistics
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import psutil
 
-from bot.nlu import evaluate, model
+from bot.conversation import Conversation
+from bot.nlu import evaluate, model, realistic
 from bot.nlu.client import NluClient
 from bot.nlu.local_server import NluEndpoint, free_port, start_process, wait_until_ready
 from bot.settings import Settings
+from bot.store import open_store
 
 
 def timed_training(settings: Settings, config: Path, reuse: bool) -> tuple[Path, float | None]:
@@ -38,25 +51,26 @@ def timed_training(settings: Settings, config: Path, reuse: bool) -> tuple[Path,
     return path, time.perf_counter() - started
 
 
-async def latency_and_memory(settings: Settings, model_file: Path, n: int) -> dict[str, float]:
-    port = free_port()
-    endpoint = NluEndpoint(f"http://127.0.0.1:{port}", "bench-token")
+async def evaluate_model(
+    settings: Settings, model_file: Path, cases: list[realistic.Case], requests: int
+) -> tuple[list[realistic.Score], dict[str, float]]:
+    """Serve the model, run the realistic set through the engine, then time bare parses."""
+    port, token = free_port(), "bench-token"
+    endpoint = NluEndpoint(f"http://127.0.0.1:{port}", token)
     with tempfile.TemporaryDirectory() as tmp:
-        process = start_process(settings, model_file, port, "bench-token", Path(tmp) / "rasa.log")
+        process = start_process(settings, model_file, port, token, Path(tmp) / "rasa.log")
         try:
             await wait_until_ready(endpoint, process)
-            client = NluClient(endpoint.url, endpoint.token, timeout=10.0)
-            sentences = [
-                s
-                for form in model.TEST_SETS
-                for s in evaluate.example_sentences(model.TEST_SETS[form])
-            ]
-            for text in sentences[:20]:  # warm-up
-                await client.parse(text)
+            client = NluClient(endpoint.url, token, timeout=10.0)
+            local = settings.model_copy(update={"database_url": f"sqlite:///{tmp}/bench.db"})
+            with open_store(local) as store:
+                conversation = Conversation(store.sessions, store.repository, client, local)
+                scores = await realistic.run_cases(conversation, store.repository, cases)
+            texts = [case.form(form) for form in realistic.FORMS for case in cases]
             timings = []
-            for i in range(n):
+            for i in range(requests):
                 started = time.perf_counter()
-                await client.parse(sentences[i % len(sentences)])
+                await client.parse(texts[i % len(texts)])
                 timings.append((time.perf_counter() - started) * 1000)
             await client.aclose()
             server = psutil.Process(process.pid)
@@ -67,56 +81,78 @@ async def latency_and_memory(settings: Settings, model_file: Path, n: int) -> di
             process.terminate()
             process.wait(15)
     timings.sort()
-    return {
+    perf = {
         "p50_ms": statistics.median(timings),
         "p95_ms": timings[int(0.95 * (len(timings) - 1))],
         "rss_mb": rss / 2**20,
     }
+    return scores, perf
+
+
+def print_table(name: str, scores: list[realistic.Score]) -> None:
+    print(f"\n{name}")
+    header = (
+        f"{'form':<9} {'n':>4} {'top-1':>6} {'topic':>6} {'conf.wrong':>10} {'clarify':>8} "
+        f"{'clar.hit':>8} {'emerg.':>7} {'crisis':>7} {'2nd q':>6}"
+    )
+    print(header)
+    for form in realistic.FORMS:
+        chosen = [s for s in scores if s.form == form]
+        s = realistic.summarise(chosen)
+        print(
+            f"{form:<9} {s.n:>4} {s.top1:>6.3f} {s.topic_only:>6.3f} {s.confidently_wrong:>10.3f} "
+            f"{s.clarify_rate:>8.3f} {s.clarify_hit:>8.3f} {s.emergency_recall:>7.3f} "
+            f"{s.crisis_recall:>7.3f} {s.also_offered:>6.3f}"
+        )
+    countries = sorted({s.case.stored or "none" for s in scores})
+    by_country = []
+    for country in countries:
+        chosen = [s for s in scores if (s.case.stored or "none") == country]
+        by_country.append(f"{country} {realistic.summarise(chosen).top1:.3f}")
+    print("top-1 by stored country (all forms): " + ", ".join(by_country))
+
+
+def print_errors(scores: list[realistic.Score], limit: int) -> None:
+    wrong = [s for s in scores if not (s.topic_ok and s.country_ok) or s.emergency_ok is False]
+    print(f"\n{len(wrong)} wrong replies; the first {limit}:")
+    for s in wrong[:limit]:
+        text = " ".join(s.case.form(s.form).split())
+        print(
+            f"- {s.case.id} [{s.form}] want {list(s.case.topics)} ({s.case.country}) got "
+            f"{s.answer_id} ({s.answer_country}){' clarify' if s.clarify else ''}"
+            f"{' EMERGENCY MISSED' if s.emergency_ok is False else ''}: {text[:160]}"
+        )
+    missed = Counter(t for s in wrong for t in s.case.topics[:1])
+    print("most missed topics: " + ", ".join(f"{t} {n}" for t, n in missed.most_common(12)))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--skip-stock", action="store_true", help="only our pipeline")
+    parser.add_argument("--config", type=Path, default=model.CONFIG, help="pipeline config")
+    parser.add_argument("--compare", type=Path, nargs="*", default=[], help="more configs")
     parser.add_argument("--reuse", action="store_true", help="reuse trained models (no timing)")
     parser.add_argument("--requests", type=int, default=500, help="parse requests for latency")
+    parser.add_argument("--cases", type=Path, default=realistic.REALISTIC_DIR, help="test set")
+    parser.add_argument("--errors", type=int, default=0, help="print this many wrong replies")
     args = parser.parse_args()
 
     settings = Settings()
-    out = Path(tempfile.mkdtemp(prefix="bench-nlu-"))
-    configs = {"ours": model.CONFIG} | ({} if args.skip_stock else {"stock": model.STOCK_CONFIG})
-    rows: dict[str, dict[str, float | None]] = {}
-    for name, config in configs.items():
+    cases = realistic.load_cases(args.cases)
+    print(
+        f"realistic set: {len(cases)} messages × {len(realistic.FORMS)} forms; "
+        f"training examples: {len(evaluate.example_sentences(model.TRAINING_DATA))}"
+    )
+    for config in [args.config, *args.compare]:
         model_file, seconds = timed_training(settings, config, args.reuse)
-        row: dict[str, float | None] = {"train_s": seconds}
-        for form in model.TEST_SETS:
-            report = evaluate.evaluate_form(settings, model_file, form, out / name)
-            row[f"{form}_acc"], row[f"{form}_f1"] = report.accuracy, report.macro_f1
-        rows[name] = row
-        print(f"{name}: trained in {seconds or 0:.0f} s, evaluated", flush=True)
-
-    perf = asyncio.run(latency_and_memory(settings, model.model_path(settings), args.requests))
-    held_out = {form: len(evaluate.example_sentences(f)) for form, f in model.TEST_SETS.items()}
-    print(
-        f"\ntraining examples: {len(evaluate.example_sentences(model.TRAINING_DATA))}; "
-        f"held-out per form: {held_out}"
-    )
-    print(
-        f"\n{'pipeline':<8} {'train':>8} "
-        + " ".join(f"{form + ' acc':>15} {form + ' F1':>14}" for form in model.TEST_SETS)
-    )
-    for name, row in rows.items():
-        train = f"{row['train_s']:.0f} s" if row["train_s"] is not None else "reused"
-        cells = " ".join(
-            f"{row[f'{form}_acc'] or 0:>15.3f} {row[f'{form}_f1'] or 0:>14.3f}"
-            for form in model.TEST_SETS
+        scores, perf = asyncio.run(evaluate_model(settings, model_file, cases, args.requests))
+        train = f"trained in {seconds:.0f} s" if seconds is not None else "model reused"
+        print_table(f"{config.relative_to(model.REPO_ROOT)}: {train}", scores)
+        print(
+            f"parse over HTTP ({args.requests} sequential): p50 {perf['p50_ms']:.1f} ms, "
+            f"p95 {perf['p95_ms']:.1f} ms; server RSS {perf['rss_mb']:.0f} MB"
         )
-        print(f"{name:<8} {train:>8} {cells}")
-    print(
-        f"\nours over HTTP ({args.requests} sequential parses): "
-        f"p50 {perf['p50_ms']:.1f} ms, p95 {perf['p95_ms']:.1f} ms; "
-        f"server RSS {perf['rss_mb']:.0f} MB"
-    )
-    print(f"Rasa reports: {out}")
+        if args.errors:
+            print_errors(scores, args.errors)
     return 0
 
 

@@ -35,6 +35,11 @@ def fold(text: str) -> str:
     return stripped.replace("đ", "d")
 
 
+def has_words(text: str) -> bool:
+    """True when the text has a letter or digit: emoji, symbols and blanks have nothing to read."""
+    return TOKEN_RE.search(nfc(text)) is not None
+
+
 def has_diacritics(text: str) -> bool:
     """True when the text carries any Vietnamese tone or vowel mark (or đ)."""
     return fold(text) != text.lower()

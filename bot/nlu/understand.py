@@ -1,0 +1,142 @@
+"""Understanding a whole message, however long: the classifier reads it whole and in parts.
+
+Workers write their story first and the question last ("em ở Đài Loan làm nhà máy, chủ la suốt,
+… giờ em bị sốt cao phải làm sao"), or two questions at once, or a cry for help in the middle of
+a message about debt. One label for the whole text is then decided by whatever words dominate it.
+So a message of several sentences is also split into its sentences (and comma clauses), each part
+is classified too, and the evidence is combined:
+
+* a topic's score is the mean of its probability for the whole message and its best probability
+  in any part — a topic that one sentence asks clearly, and the whole message supports, wins;
+* topics beat small talk: "chào chị, em ở Nhật, em bị đau bụng" is a question about a stomach
+  ache, not a greeting or a country change (the country is still taken from the entities);
+* a second clear question in another part is kept, to be offered as a button;
+* the strongest sign of a crisis or an emergency in ANY part is kept, for the safety path.
+
+The country entity comes from the whole message (the extractor sees every word of it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.nlu.client import NluClient, NluResult
+from vietnlp.intents import CHAT_INTENTS, EMERGENCY_INTENTS
+
+# Telegram's own limit: the whole message is read, never cut.
+MAX_MESSAGE_CHARS = 4096
+MAX_PARTS = 40
+MIN_PART_WORDS = 3
+# A topic this likely beats small talk that scored higher.
+TOPIC_OVER_CHAT = 0.25
+# A part's own top topic this likely, in another part than the main one, is a second question.
+SECOND_QUESTION = 0.6
+
+_BOUNDARY = re.compile(r"[.!?;\n…。！？]+|,\s+|\s+-\s+")
+
+
+def parts(text: str) -> list[str]:
+    """The message's sentences and clauses; fragments under three words join the next one."""
+    pieces = [p.strip() for p in _BOUNDARY.split(text) if p and p.strip()]
+    merged: list[str] = []
+    pending = ""
+    for piece in pieces:
+        pending = f"{pending} {piece}" if pending else piece
+        if len(pending.split()) >= MIN_PART_WORDS:
+            merged.append(pending)
+            pending = ""
+    if pending:
+        if merged:
+            merged[-1] = f"{merged[-1]} {pending}"
+        else:
+            merged.append(pending)
+    if len(merged) > MAX_PARTS:  # keep the start and, above all, the end (where the question is)
+        merged = merged[:4] + merged[-(MAX_PARTS - 4) :]
+    return merged
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What a message means: the combined result, and what the safety path and buttons need."""
+
+    result: NluResult
+    second: str | None = None  # the intent of another question in the message
+    crisis: float = 0.0  # the highest self-harm probability in the whole or any part
+    emergency: tuple[str, float] | None = None  # strongest other emergency intent in any part
+    parts: int = 1
+
+
+def _probabilities(result: NluResult) -> dict[str, float]:
+    probabilities = dict(result.ranking)
+    probabilities.setdefault(result.intent, result.confidence)
+    return probabilities
+
+
+def _is_topic(intent: str) -> bool:
+    return intent not in CHAT_INTENTS
+
+
+def combine(whole: NluResult, pieces: Sequence[NluResult] = ()) -> Understanding:
+    """The evidence of the whole message and of its parts, combined (see the module doc)."""
+    results = [whole, *pieces]
+    crisis = max(_probabilities(r).get(_crisis_intent(), 0.0) for r in results)
+    emergency = max(
+        (
+            (intent, p)
+            for r in results
+            for intent, p in _probabilities(r).items()
+            if intent in EMERGENCY_INTENTS and EMERGENCY_INTENTS[intent] != "suicide"
+        ),
+        key=lambda item: item[1],
+        default=None,
+    )
+    if not pieces:
+        return Understanding(whole, crisis=crisis, emergency=emergency)
+    whole_p = _probabilities(whole)
+    best_part: dict[str, float] = {}
+    for piece in pieces:
+        for intent, p in _probabilities(piece).items():
+            best_part[intent] = max(best_part.get(intent, 0.0), p)
+    scores = {
+        intent: 0.5 * whole_p.get(intent, 0.0) + 0.5 * best_part.get(intent, 0.0)
+        for intent in whole_p.keys() | best_part.keys()
+    }
+    ranking = sorted(scores.items(), key=lambda item: -item[1])
+    top, top_score = ranking[0]
+    if not _is_topic(top):
+        topic = next(((i, s) for i, s in ranking if _is_topic(i)), None)
+        if topic is not None and topic[1] >= TOPIC_OVER_CHAT:
+            top, top_score = topic
+            ranking = [topic, *(item for item in ranking if item[0] != top)]
+    second = None
+    main_parts = {i for i, piece in enumerate(pieces) if piece.intent == top}
+    candidates = [
+        (piece.confidence, piece.intent)
+        for i, piece in enumerate(pieces)
+        if i not in main_parts
+        and piece.intent != top
+        and _is_topic(piece.intent)
+        and piece.confidence >= SECOND_QUESTION
+    ]
+    if candidates:
+        second = max(candidates)[1]
+    result = NluResult(top, top_score, whole.entities, tuple(ranking[:10]))
+    return Understanding(result, second, crisis, emergency, parts=len(pieces))
+
+
+def _crisis_intent() -> str:
+    return next(i for i, kind in EMERGENCY_INTENTS.items() if kind == "suicide")
+
+
+async def understand(client: NluClient, text: str) -> Understanding:
+    """Classify the message whole and, when it has several parts, each part (raises
+    ``NluUnavailable`` like the client)."""
+    text = text[:MAX_MESSAGE_CHARS]
+    pieces = parts(text)
+    if len(pieces) <= 1:
+        return combine(await client.parse(text))
+    whole, *rest = await asyncio.gather(client.parse(text), *(client.parse(p) for p in pieces))
+    return combine(whole, rest)
