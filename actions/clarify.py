@@ -11,7 +11,8 @@ from bot.content.repository import ContentRepository
 from bot.i18n import _
 
 RANKED_TOPICS = 3  # from the NLU's ranking
-SEARCHED_TOPICS = 2  # from the words of the question
+SEARCHED_TOPICS = 2  # from the words of the question, when the ranking has fewer
+SUGGESTIONS = 3  # "Ý bạn là…?" offers three: more is a menu, not a question
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class ClarifyAction(Action):
             if len(ids) == RANKED_TOPICS:
                 break
         ids += [hit.id for hit in repo.search(self.text, self.country, limit=SEARCHED_TOPICS)]
-        return list(dict.fromkeys(ids))
+        return list(dict.fromkeys(ids))[:SUGGESTIONS]
 
     def run(self, repo: ContentRepository) -> Reply:
         rows = topic_buttons(repo, self.country, self.candidates(repo))

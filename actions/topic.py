@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import ClassVar
 
 from actions.base import Action, answer_reply, main_menu
 from actions.menu import StaleButtonAction
 from actions.reply import AnswerPart, Reply
-from bot.content.repository import ContentRepository
+from bot.content.repository import AnswerView, ContentRepository, Phrase, PhraseCard
 from bot.i18n import _
+from vietnlp.text import normalise
 
 MAX_SEARCH_HITS = 4
+# Answers whose phrase card is what the question asks for.
+PHRASE_ANSWERS = frozenset({"doctor-phrases", "emergency-phrases", "dental-care"})
 
 
 @dataclass(frozen=True)
@@ -35,11 +39,93 @@ class AnswerTopicAction(Action):
         return answer_reply(
             repo,
             best,
+            intro=phrases_asked(best, self.text),
             kind="emergency" if self.intent.startswith("emergency_") else "answer",
             alternatives=ids,
             intent=self.intent,
             confidence=self.confidence,
         )
+
+
+# Words that say nothing about which sentence is wanted ("đau" folds like "đầu" and "đâu").
+_PHRASE_STOPWORDS = frozenset(
+    [
+        "toi",
+        "bi",
+        "co",
+        "the",
+        "dang",
+        "xin",
+        "cho",
+        "la",
+        "nhu",
+        "vay",
+        "tu",
+        "ngay",
+        "truoc",
+        "nay",
+        "kia",
+        "mot",
+        "cai",
+        "dau",
+        "em",
+        "anh",
+        "chi",
+        "minh",
+        "tui",
+        "ban",
+        "noi",
+        "voi",
+        "bac",
+        "si",
+        "y",
+        "ta",
+        "nhan",
+        "vien",
+        "the",
+        "nao",
+        "sao",
+        "gi",
+        "tieng",
+    ]
+)
+MAX_PHRASES = 2
+
+
+def _generic_pair(pair: tuple[str, str]) -> bool:
+    """ "toi bi", "co the": a pair of words that matches any sentence."""
+    return any(word in _PHRASE_STOPWORDS and word != "dau" for word in pair)
+
+
+def _phrase_words(text: str) -> tuple[set[str], set[tuple[str, str]]]:
+    words = normalise(text).split()
+    return set(words) - _PHRASE_STOPWORDS, set(pairwise(words))
+
+
+def matching_phrases(card: PhraseCard, text: str) -> list[Phrase]:
+    """The card's sentences that the message asks for ("nói với bác sĩ là em bị sốt" → "Tôi bị
+    sốt."): sharing a word pair, or a meaningful word, with the message; best first."""
+    words, pairs = _phrase_words(text)
+    scored = []
+    for position, item in enumerate(card.items):
+        item_words, item_pairs = _phrase_words(item.vi)
+        pair_hits = len({pair for pair in item_pairs & pairs if not _generic_pair(pair)})
+        word_hits = len(item_words & words)
+        if pair_hits or word_hits:
+            scored.append((-(2 * pair_hits + word_hits), position, item))
+    return [item for *_, item in sorted(scored)[:MAX_PHRASES]]
+
+
+def phrases_asked(answer: AnswerView, text: str) -> str:
+    """For a phrase-card answer: the sentence(s) the message asks for, at once, or ""."""
+    if answer.phrases is None or answer.id not in PHRASE_ANSWERS or not text:
+        return ""
+    found = matching_phrases(answer.phrases, text)
+    if not found:
+        return ""
+    lines = [_("Câu bạn cần, đưa cho người đối diện xem:")]
+    lines += [f"• {phrase.vi}\n  {phrase.local}" for phrase in found]
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
