@@ -18,7 +18,8 @@ PHRASE_LANGUAGE = {"jp": "ja", "kr": "ko", "tw": "zh-Hant"}
 MAX_SHORT_CHARS = 700
 
 Status = Literal["published", "unverified", "draft"]
-ContactKind = Literal["emergency", "hotline", "mission", "office"]
+# crisis: suicide prevention and emotional-crisis lines (shown first for a suicide alert).
+ContactKind = Literal["emergency", "crisis", "hotline", "mission", "office"]
 LexiconKind = Literal["medical", "police", "suicide"]
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
