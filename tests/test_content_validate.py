@@ -182,6 +182,24 @@ CASES = [
         "error",
     ),
     (
+        "published mission without a way to reach it",
+        "contacts/vn.yml",
+        'phones: ["+84 981 84 84 84"]',
+        "phones: []",
+        4,
+        "the mission `vn-citizen-protection` is published without a phone or an address",
+        "error",
+    ),
+    (
+        "published emergency line without a phone",
+        "contacts/jp.yml",
+        'phones: ["119"]',
+        "phones: []",
+        4,
+        "the emergency line `jp-ambulance-fire` is published without a phone number",
+        "error",
+    ),
+    (
         "short code without source",
         SHORT_CODES_JP,
         "  source:\n    url: https://jp.usembassy.gov/services/victims-of-crime/\n"
@@ -553,3 +571,17 @@ def test_a_broken_short_code_entry_does_not_cascade(
     report = check(content_dir, today)
     find(report, SHORT_CODES_JP, 7, "should be a date")
     assert not [p for p in report.problems if "short number" in p.message]
+
+
+def test_a_mission_with_only_an_address_or_not_published_is_fine(
+    content_dir: Path, edit_content: Edit, today: date
+) -> None:
+    edit_content(
+        "contacts/vn.yml",
+        'phones: ["+84 981 84 84 84"]',
+        "phones: []\n  address: 50-11 Motoyoyogi-cho, Shibuya-ku, Tokyo",
+    )
+    edit_content("contacts/jp.yml", '"0120-250-168"', "")  # jp-otit: unverified, no phone
+    report = check(content_dir, today)
+    assert not [p for p in report.problems if "way to reach it" in p.message]
+    assert not [p for p in report.problems if "without a phone" in p.message]

@@ -178,6 +178,7 @@ def _check_contacts(tree: ContentTree, today: date) -> Iterator[Problem]:
                 "contact ids must be unique across all contacts files",
             )
             yield from _check_phones(item, country, tree)
+            yield from _check_reachable(item)
             yield from _check_dates_and_status(item, what, today)
 
 
@@ -206,6 +207,32 @@ def _check_phones(item: Item[ContactDoc], country: str, tree: ContentTree) -> It
             # A number workers see must be right; one not shown yet is for editors to look at.
             severity: Severity = "error" if item.model.status == "published" else "warning"
             yield Problem(item.path, line, unlisted, severity)
+
+
+def _check_reachable(item: Item[ContactDoc]) -> Iterator[Problem]:
+    """A published emergency or crisis line needs a phone; a mission a phone or an address.
+
+    A mission listed without a verified way to reach it is no help to someone in trouble and
+    crowds out the lines that are (issue 9: the Fukuoka consulate had no number).
+    """
+    doc = item.model
+    if doc.status != "published" or doc.phones:
+        return
+    if doc.kind in ("emergency", "crisis"):
+        yield Problem(
+            item.path,
+            item.line("phones"),
+            f"the {doc.kind} line `{doc.id}` is published without a phone number; add the "
+            "verified number or set status: unverified",
+        )
+    elif doc.kind == "mission" and not doc.address:
+        yield Problem(
+            item.path,
+            item.line("phones"),
+            f"the mission `{doc.id}` is published without a phone or an address, so workers "
+            "would see it with no way to reach it; add a verified phone or address, or set "
+            "status: unverified (answers then list only missions that can be reached)",
+        )
 
 
 def _unlisted_short_code(phone: str, country: str, tree: ContentTree) -> str | None:
