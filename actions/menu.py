@@ -127,13 +127,13 @@ class PrivacyAction(Action):
                     "/an xóa được chúng khỏi điện thoại của bạn."
                 ),
                 _(
-                    "• Câu hỏi mình chưa hiểu: giữ lại để cải thiện, đã xóa tên, số điện thoại "
-                    "và email, không gắn với bạn, tự xóa sau {days} ngày."
+                    "• Câu hỏi mình chưa trả lời được, để cải thiện câu trả lời: đã xóa tên, số "
+                    "điện thoại và email, không gắn với bạn, tự xóa sau {days} ngày."
                 ).format(days=KEEP_QUESTIONS_DAYS),
                 "",
                 _(
-                    "Các tin nhắn khác không được lưu. Lịch sử trò chuyện vẫn nằm trong "
-                    "Telegram của bạn; bạn có thể xóa nó trong Telegram."
+                    "Ngoài những điều trên, mình không lưu tin nhắn của bạn. Lịch sử trò chuyện "
+                    "vẫn nằm trong Telegram của bạn; bạn có thể xóa nó trong Telegram."
                 ),
                 _("Gõ /xoadulieu để xóa mọi dữ liệu mình lưu về bạn."),
             ]

@@ -41,11 +41,12 @@ from bot.telegram.records import TelegramRecords
 
 SHIPPED_CONTENT = REPO_ROOT / "content"
 TODAY = date(2026, 11, 22)
+CONTENT_DAY = date(2026, 12, 1)  # the shipped content's latest verified_on (issue 9 check)
 
 
 @pytest.fixture
 def repo(session_factory: sessionmaker[Session]) -> ContentRepository:
-    result = publish(SHIPPED_CONTENT, session_factory, published_by="test", today=TODAY)
+    result = publish(SHIPPED_CONTENT, session_factory, published_by="test", today=CONTENT_DAY)
     assert result.outcome == "published", result.report
     return ContentRepository(session_factory, refresh_seconds=0)
 
@@ -114,7 +115,7 @@ def test_card_is_an_image_that_follows_a_content_fix(
 ) -> None:
     content = tmp_path / "content"
     shutil.copytree(SHIPPED_CONTENT, content)
-    publish(content, session_factory, published_by="test", today=TODAY)
+    publish(content, session_factory, published_by="test", today=CONTENT_DAY)
     repo = ContentRepository(session_factory, refresh_seconds=0)
     before = emergency_card(repo, "tw")
     assert Image.open(io.BytesIO(before)).format == "PNG"
@@ -124,7 +125,7 @@ def test_card_is_an_image_that_follows_a_content_fix(
     for path in content.rglob("*.yml"):
         text = path.read_text(encoding="utf-8")
         path.write_text(text.replace("933 262 836", "933 262 837"), encoding="utf-8")
-    assert publish(content, session_factory, published_by="test", today=TODAY).outcome == (
+    assert publish(content, session_factory, published_by="test", today=CONTENT_DAY).outcome == (
         "published"
     )
     after = emergency_card(repo, "tw")

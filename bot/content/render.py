@@ -18,6 +18,8 @@ from bot.i18n import _, format_date
 Format = Literal["html", "plain"]
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+# Lines nobody should hesitate to call: emergency numbers and suicide / crisis lines.
+DO_NOT_DISCOURAGE = frozenset({"emergency", "crisis"})
 
 
 def render_answer(answer: AnswerView, fmt: Format, full: bool = False) -> str:
@@ -44,8 +46,9 @@ def render_contact(contact: ContactView, fmt: Format) -> str:
     details = [contact.hours] if contact.hours else []
     if "vi" in contact.languages:
         details.append(_("có tiếng Việt"))
-    elif contact.kind != "emergency":
-        # Never put anyone off calling 119/110 by saying nobody speaks Vietnamese there.
+    elif contact.kind not in DO_NOT_DISCOURAGE:
+        # Never put anyone off calling 119/110 or a crisis line by saying nobody speaks
+        # Vietnamese there (a crisis line's hours text says which languages it speaks).
         details.append(_("không có tiếng Việt"))
     if details:
         lines.append("   " + _escape(" · ".join(details), fmt))

@@ -26,6 +26,7 @@ from bot.recruitment.layout import (
     render_png,
 )
 from bot.recruitment.sheet import emergency_sheet
+from bot.users import KEEP_QUESTIONS_DAYS
 
 A4_WIDTH_PX = 1240  # A4 at 150 dpi
 
@@ -36,7 +37,11 @@ def helps_with() -> tuple[str, ...]:
         _("• Gọi số nào khi khẩn cấp; thẻ số khẩn cấp lưu trong điện thoại (/the)."),
         _("• Sổ tay sức khỏe: khám bệnh, bảo hiểm, sinh sản, mang thai, an toàn lao động."),
         _("• Đại sứ quán, lãnh sự quán, bảo hộ công dân; khi bị giữ giấy tờ, bị ép làm."),
-        _("• Viết có dấu hay không dấu đều được. Bot không lưu nội dung tin nhắn."),
+        _("• Viết có dấu hay không dấu đều được."),
+        _(
+            "• Bot không lưu tin nhắn của bạn, trừ câu hỏi chưa trả lời được: đã xóa tên, số "
+            "điện thoại và email, không gắn với bạn, tự xóa sau {days} ngày."
+        ).format(days=KEEP_QUESTIONS_DAYS),
     )
 
 
