@@ -68,7 +68,7 @@ content-check: $(VENV)/.installed  ## validate the content files (editors)
 content-publish: $(VENV)/.installed  ## publish the content (editors)
 	$(BOT) content publish
 
-bench-nlu: setup  ## NLU benchmark: ours vs the stock pipeline (slow: trains the stock DIET model)
+bench-nlu: setup  ## NLU benchmark on the realistic test set through the engine (figures in docs/nlu.md)
 	$(VENV)/bin/python scripts/bench_nlu.py
 
 bench-bot: setup  ## bot benchmark: 50 concurrent users through a fake Bot API

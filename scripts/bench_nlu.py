@@ -142,7 +142,7 @@ def main() -> int:
         f"realistic set: {len(cases)} messages × {len(realistic.FORMS)} forms; "
         f"training examples: {len(evaluate.example_sentences(model.TRAINING_DATA))}"
     )
-    for config in [args.config, *args.compare]:
+    for config in [c.resolve() for c in (args.config, *args.compare)]:
         model_file, seconds = timed_training(settings, config, args.reuse)
         scores, perf = asyncio.run(evaluate_model(settings, model_file, cases, args.requests))
         train = f"trained in {seconds:.0f} s" if seconds is not None else "model reused"
