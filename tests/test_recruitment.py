@@ -24,7 +24,8 @@ from bot.content.repository import ContentRepository
 from bot.models.recruitment import AlertDelivery, CompanySignup
 from bot.models.users import User
 from bot.recruitment import alerts, quiz
-from bot.recruitment.card import emergency_card
+from bot.i18n import use_locale
+from bot.recruitment.card import card_blocks, emergency_card
 from bot.recruitment.companies import (
     CompanyError,
     count_topic_open,
@@ -33,7 +34,9 @@ from bot.recruitment.companies import (
     record_signup,
     week_of,
 )
-from bot.recruitment.flyer import build_flyer
+from bot.recruitment.flyer import build_flyer, flyer_blocks
+from bot.recruitment.fonts import CJK_FACE_INDEX, cjk_font, font_for, latin_font, missing_characters
+from bot.recruitment.layout import drawn_text
 from bot.recruitment.sheet import emergency_sheet
 from bot.recruitment.stats import company_stats, stats_csv, write_stats
 from bot.settings import REPO_ROOT, Settings
@@ -107,6 +110,48 @@ def test_flyer_pdf_and_png_carry_the_link_and_the_published_numbers(
         assert contact.phones[0] in flat
     image = Image.open(files.png)
     assert image.format == "PNG" and image.width == 1240
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+@pytest.mark.parametrize("country", ["jp", "kr", "tw"])
+def test_every_character_on_the_card_and_flyer_is_in_the_font_that_draws_it(
+    repo: ContentRepository, session_factory: sessionmaker[Session], country: str, locale: str
+) -> None:
+    with session_factory.begin() as session:
+        company = create_company(session, "Công ty Nhân lực Hải Phòng", "HPNL", TODAY)
+    sheet = emergency_sheet(repo, country)
+    assert sheet.phrase_lang in CJK_FACE_INDEX and len(sheet.phrases) == 3
+    with use_locale(locale):
+        card = list(drawn_text(card_blocks(sheet)))
+        flyer = list(drawn_text(flyer_blocks(repo, company, country, "TroLyLaoDongBot")))
+    for page in (card, flyer):
+        texts = [text for text, _bold in page]
+        for phrase in sheet.phrases:  # the phrases to show people nearby are on both
+            assert phrase.local in texts and phrase.vi in texts
+        for text, bold in page:
+            face = font_for(text, bold, sheet.phrase_lang)
+            assert not missing_characters(face, text), (face.path.name, face.index, text)
+        local_faces = {font_for(p.local, True, sheet.phrase_lang) for p in sheet.phrases}
+        assert local_faces == {cjk_font(sheet.phrase_lang, bold=True)}  # the country's own face
+
+
+def test_the_character_map_check_sees_what_a_font_lacks() -> None:
+    assert missing_characters(latin_font(), "Cứu tôi với! 119") == set()
+    assert missing_characters(latin_font(), "도와주세요!") == set("도와주세요")  # no Hangul in DejaVu
+    assert missing_characters(cjk_font("ko"), "도와주세요! Cứu tôi với") == set()
+
+
+def test_flyer_pdf_carries_the_local_phrases(
+    repo: ContentRepository, session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    with session_factory.begin() as session:
+        company = create_company(session, "Công ty A", "AAA", TODAY)
+    files = build_flyer(repo, company, "kr", "TroLyLaoDongBot", tmp_path)
+    text = "".join(page.extract_text() for page in PdfReader(files.pdf).pages)
+    # pypdf reads the CJK font's two-byte codes as NUL + character (poppler reads them whole)
+    unspaced = "".join(text.replace("\x00", "").split())
+    for phrase in emergency_sheet(repo, "kr").phrases:
+        assert "".join(phrase.local.split()) in unspaced
 
 
 def test_card_is_an_image_that_follows_a_content_fix(
