@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.content.publish import publish
 from bot.content.repository import ContentRepository
+from bot.i18n import use_locale
 from bot.models.recruitment import AlertDelivery, CompanySignup
 from bot.models.users import User
 from bot.recruitment import alerts, quiz
-from bot.i18n import use_locale
 from bot.recruitment.card import card_blocks, emergency_card
 from bot.recruitment.companies import (
     CompanyError,
@@ -137,7 +137,8 @@ def test_every_character_on_the_card_and_flyer_is_in_the_font_that_draws_it(
 
 def test_the_character_map_check_sees_what_a_font_lacks() -> None:
     assert missing_characters(latin_font(), "Cứu tôi với! 119") == set()
-    assert missing_characters(latin_font(), "도와주세요!") == set("도와주세요")  # no Hangul in DejaVu
+    # DejaVu Sans has no Hangul
+    assert missing_characters(latin_font(), "도와주세요!") == set("도와주세요")
     assert missing_characters(cjk_font("ko"), "도와주세요! Cứu tôi với") == set()
 
 
