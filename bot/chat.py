@@ -82,6 +82,6 @@ async def chat_loop(
 
 
 async def run_chat(settings: Settings, country: str | None) -> int:
-    async with open_conversation(settings) as conversation:
+    async with open_conversation(settings, progress=sys.stderr) as conversation:
         await chat_loop(conversation, sys.stdin, sys.stdout, country)
     return 0

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TextIO
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -352,14 +353,17 @@ class Conversation:
 
 
 @asynccontextmanager
-async def open_conversation(settings: Settings) -> AsyncIterator[Conversation]:
+async def open_conversation(
+    settings: Settings, progress: TextIO | None = None
+) -> AsyncIterator[Conversation]:
     """A ready engine for a local run (chat, ask): schema upgraded, content published if none
-    is live yet, NLU from ``NLU_URL`` or a local server (or none — the safety net still works)."""
+    is live yet, NLU from ``NLU_URL``, the running ``nlu serve`` or a local server (or none — the
+    safety net still works); notes on a slow start go to ``progress``."""
     from bot.nlu.local_server import nlu_client
     from bot.store import open_store
 
     with open_store(settings) as store:
-        async with nlu_client(settings) as nlu:
+        async with nlu_client(settings, progress) as nlu:
             conversation = Conversation(store.sessions, store.repository, nlu, settings)
             await asyncio.to_thread(conversation.purge_expired)
             yield conversation

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     nlu_confidence_threshold: float = 0.55
     rasa_venv: Path = REPO_ROOT / ".venv-rasa"
     nlu_model_dir: Path = REPO_ROOT / "models"
+    # Where `nlu serve` says which URL and token it listens on, for chat/ask to reuse it.
+    nlu_server_file: Path = VAR_DIR / "nlu-server.json"
 
     default_locale: str = "vi"
 

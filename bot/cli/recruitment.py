@@ -5,6 +5,9 @@ python -m bot flyer --company ABC --country jp                  # flyers/flyer-A
 python -m bot stats --company ABC                               # counts, CSV and PNG chart
 python -m bot alert publish --country jp --text "…"             # queue and deliver
 python -m bot alert resume                                      # finish after a restart
+
+The drawing, charting and Telegram libraries are imported by the commands that use them: every
+``python -m bot …`` builds the whole command line, and ``chat`` and ``ask`` must start fast.
 """
 
 from __future__ import annotations
@@ -18,14 +21,11 @@ from sqlalchemy import func, select
 
 from actions.countries import COUNTRY_CODES
 from bot.models.recruitment import Company, CompanySignup
-from bot.recruitment import alerts
 from bot.recruitment.companies import CompanyError, create_company, deep_link, find_company
-from bot.recruitment.flyer import build_flyer
 from bot.recruitment.sheet import NoPublishedContent
-from bot.recruitment.stats import company_stats, shown, write_stats
+from bot.recruitment.stats import shown
 from bot.settings import Settings, get_settings
 from bot.store import Store, open_store
-from bot.telegram.records import TelegramRecords
 from bot.users import pseudonym_key
 
 
@@ -108,6 +108,8 @@ def run_company_list(args: argparse.Namespace) -> int:
 
 
 def run_flyer(args: argparse.Namespace) -> int:
+    from bot.recruitment.flyer import build_flyer
+
     settings = get_settings()
     with open_store(settings) as store:
         company = _company(store, args.company)
@@ -127,6 +129,8 @@ def run_flyer(args: argparse.Namespace) -> int:
 
 
 def run_stats(args: argparse.Namespace) -> int:
+    from bot.recruitment.stats import company_stats, write_stats
+
     with open_store(get_settings()) as store:
         company = _company(store, args.company)
         if company is None:
@@ -142,6 +146,9 @@ def run_stats(args: argparse.Namespace) -> int:
 
 
 async def _deliver(store: Store, settings: Settings, ids: list[int]) -> int:
+    from bot.recruitment import alerts
+    from bot.telegram.records import TelegramRecords
+
     try:
         bot = alerts.alert_bot(settings)
     except alerts.AlertsUnavailable as exc:
@@ -159,6 +166,8 @@ async def _deliver(store: Store, settings: Settings, ids: list[int]) -> int:
 
 def run_alert_publish(args: argparse.Namespace) -> int:
     settings = get_settings()
+    from bot.recruitment import alerts
+
     text = args.text if args.text is not None else args.file.read_text(encoding="utf-8")
     with open_store(settings) as store:
         with store.sessions.begin() as session:
@@ -170,6 +179,8 @@ def run_alert_publish(args: argparse.Namespace) -> int:
 
 
 def run_alert_resume(args: argparse.Namespace) -> int:
+    from bot.recruitment import alerts
+
     settings = get_settings()
     with open_store(settings) as store:
         with store.sessions() as session:
@@ -181,6 +192,8 @@ def run_alert_resume(args: argparse.Namespace) -> int:
 
 
 def run_alert_status(args: argparse.Namespace) -> int:
+    from bot.recruitment import alerts
+
     with open_store(get_settings()) as store, store.sessions() as session:
         print(alerts.report(session, args.announcement))
     return 0

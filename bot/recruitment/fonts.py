@@ -14,12 +14,10 @@ reads the font's character map, so tests can prove that nothing drawn comes out 
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-
-import matplotlib
-from fontTools.ttLib import TTCollection, TTFont
 
 NOTO_CJK_DIRS = (Path("/usr/share/fonts/opentype/noto"), Path("/usr/share/fonts/noto-cjk"))
 # Face order inside NotoSansCJK-{Regular,Bold}.ttc (the same in every Noto CJK release).
@@ -47,7 +45,12 @@ class FontFace:
 def latin_font(bold: bool = False) -> FontFace:
     """DejaVu Sans (covers every Vietnamese letter and tone mark)."""
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    return FontFace(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name)
+    # matplotlib's own data folder, found without importing matplotlib (slow to import)
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        raise FontMissing("matplotlib (which carries DejaVu Sans) is not installed")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    return FontFace(folder / "mpl-data" / "fonts" / "ttf" / name)
 
 
 def cjk_font(lang: str | None = None, bold: bool = False) -> FontFace:
@@ -82,6 +85,8 @@ def font_for(text: str, bold: bool, lang: str | None) -> FontFace:
 @cache
 def character_map(face: FontFace) -> frozenset[int]:
     """The code points the face has glyphs for (its ``cmap`` table)."""
+    from fontTools.ttLib import TTCollection, TTFont  # only checks read character maps
+
     if face.path.suffix.lower() in {".ttc", ".otc"}:
         font = TTCollection(str(face.path), lazy=True).fonts[face.index]
     else:

@@ -12,12 +12,14 @@ import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-
-import segno
-from fpdf import FPDF
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from bot.recruitment.fonts import FontFace, font_for
+
+if TYPE_CHECKING:  # the drawing libraries are imported when a page is drawn: the conversation
+    # imports this module (for /the) and the chat and ask start faster without loading them.
+    from fpdf import FPDF
+    from PIL import ImageDraw, ImageFont
 
 RED = (178, 34, 34)
 DARK = (33, 33, 33)
@@ -69,6 +71,8 @@ def drawn_text(blocks: Sequence[Block]) -> Iterator[tuple[str, bool]]:
 
 @cache
 def _pil_font(face: FontFace, size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     return ImageFont.truetype(str(face.path), size, index=face.index)
 
 
@@ -112,6 +116,9 @@ def render_png(
 
     ``lang`` (``ja``, ``ko``, ``zh-Hant``) picks the glyph shapes of Japanese/Korean/Chinese text.
     """
+    import segno
+    from PIL import Image, ImageDraw
+
     canvas = Image.new("RGB", (width, 8000), "white")
     draw = ImageDraw.Draw(canvas)
     y = margin
@@ -172,6 +179,9 @@ def _pdf_font(pdf: FPDF, text: str, bold: bool, lang: str | None) -> str:
 
 def render_pdf(blocks: Sequence[Block], title: str, lang: str | None = None) -> bytes:
     """An A4 page (or more, when the text is long) with embedded fonts; returns PDF bytes."""
+    import segno
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_title(title)
     pdf.set_margins(18, 16, 18)

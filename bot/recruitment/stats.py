@@ -11,7 +11,6 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from matplotlib.figure import Figure  # the OO API: no pyplot state, no GUI backend
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -88,6 +87,9 @@ def stats_csv(stats: CompanyStats) -> str:
 
 def stats_chart(stats: CompanyStats, path: Path) -> None:
     """Bar charts of sign-ups per week and the most opened topics; small cells are hidden."""
+    # The OO API: no pyplot state, no GUI backend. Imported here, as only this draws.
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(9, 8), layout="constrained")
     weeks, topics = figure.subplots(2, 1)
     figure.suptitle(f"{stats.company}: sign-ups {shown(stats.onboarded)}")
