@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     nlu_server_file: Path = VAR_DIR / "nlu-server.json"
 
     default_locale: str = "vi"
+    # The terminal chat and `ask` log here; only warnings go to the screen, beside the chat.
+    log_file: Path = VAR_DIR / "bot.log"
 
 
 def telegram_api_urls(settings: Settings) -> tuple[str, str]:

@@ -230,6 +230,7 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
         "NLU_URL": closed_port_url(),
         "NLU_TIMEOUT_SECONDS": "1.0",
         "DEFAULT_LOCALE": "vi",
+        "LOG_FILE": str(tmp_path / "bot.log"),
     }
 
 
