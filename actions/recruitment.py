@@ -16,10 +16,8 @@ from actions.reply import Reply, Verb, button
 from bot.content.repository import ContentRepository
 from bot.i18n import _
 from bot.recruitment.card import emergency_card
-from bot.recruitment.quiz import Outcome, Question
+from bot.recruitment.quiz import LETTERS, Outcome, Question
 from bot.recruitment.sheet import NoPublishedContent
-
-LETTERS = "ABCD"
 
 
 @dataclass(frozen=True)
@@ -43,18 +41,27 @@ class EmergencyCardAction(Action):
 
 @dataclass(frozen=True)
 class QuizQuestionAction(Action):
-    """One question of the quiz; the options are lettered in the text, the buttons are letters."""
+    """One question of the quiz; the options are lettered in the text, the buttons are letters.
+    ``again``: the person typed a letter the question does not have, so it is asked again."""
 
     name: ClassVar[str] = "quiz_question"
     position: int
     total: int
     question: Question
     intro: bool = False
+    again: bool = False
 
     def run(self, repo: ContentRepository) -> Reply:
+        letters = ", ".join(LETTERS[: len(self.question.options)])
         lines = []
         if self.intro:
-            lines += [_("Kiểm tra nhanh trước khi đi: {n} câu hỏi.").format(n=self.total), ""]
+            lines += [
+                _("Kiểm tra nhanh trước khi đi: {n} câu hỏi.").format(n=self.total),
+                _("Bấm nút hoặc gõ chữ ({letters}) để trả lời.").format(letters=letters),
+                "",
+            ]
+        if self.again:
+            lines += [_("Câu này chỉ có {letters}. Bạn chọn chữ nào?").format(letters=letters), ""]
         lines.append(
             _("Câu {n}/{total}: {question}").format(
                 n=self.position + 1, total=self.total, question=self.question.text

@@ -230,6 +230,8 @@ class Conversation:
     async def turn(self, user_key: str, text: str) -> Turn:
         """Answer a typed message and say how the answer was reached."""
         text = (text or "")[:MAX_TEXT_CHARS]
+        if (answered := await self._typed_quiz_answer(user_key, text)) is not None:
+            return answered
         question = text[:MAX_NLU_CHARS]
         alert = detect(text, self._repo.emergency_lexicon())
         understanding, nlu_down = (
@@ -251,6 +253,26 @@ class Conversation:
 
         replies, messages = await self._exchange(user_key, choose)
         return Turn(messages, understood.nlu, nlu_down, alert, replies)
+
+    async def _typed_quiz_answer(self, user_key: str, text: str) -> Turn | None:
+        """A letter or number typed while a quiz question is open answers it, as its button
+        would; ``None`` (and the message goes on to the safety net and the NLU) otherwise."""
+        choice = quiz.typed_choice(text)
+        if choice is None:
+            return None
+
+        def choose(session: Session, user: User) -> list[Reply]:
+            now = quiz.current(session, user.id)
+            if now is None:
+                return []
+            position, question = now
+            if choice >= len(question.options):
+                total = quiz.question_count(session, user.id)
+                return [QuizQuestionAction(position, total, question, again=True).run(self._repo)]
+            return self._quiz(session, user, (str(position), str(choice)))
+
+        replies, messages = await self._exchange(user_key, choose)
+        return Turn(messages, replies=replies) if replies else None
 
     async def _understand(self, text: str) -> tuple[Understanding | None, bool]:
         """What the NLU understood, or ``(None, True)`` when it is down, slow or broken."""
