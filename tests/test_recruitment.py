@@ -38,7 +38,13 @@ from bot.recruitment.flyer import build_flyer, flyer_blocks
 from bot.recruitment.fonts import CJK_FACE_INDEX, cjk_font, font_for, latin_font, missing_characters
 from bot.recruitment.layout import drawn_text
 from bot.recruitment.sheet import emergency_sheet
-from bot.recruitment.stats import company_stats, stats_csv, write_stats
+from bot.recruitment.stats import (
+    company_stats,
+    no_signups_note,
+    stats_csv,
+    topic_titles,
+    write_stats,
+)
 from bot.settings import REPO_ROOT, Settings
 from bot.telegram.records import TelegramRecords
 
@@ -266,7 +272,7 @@ async def test_alerts_count_blocked_users_and_never_send_twice_after_a_restart(
 
 
 def test_stats_hide_small_counts_and_hold_no_user_ids(
-    session_factory: sessionmaker[Session], tmp_path: Path
+    session_factory: sessionmaker[Session], repo: ContentRepository, tmp_path: Path
 ) -> None:
     with session_factory.begin() as session:
         company = create_company(session, "Công ty A", "AAA", TODAY)
@@ -285,13 +291,31 @@ def test_stats_hide_small_counts_and_hold_no_user_ids(
     with session_factory() as session:
         stats = company_stats(session, company)
     assert stats.onboarded == 9 and stats.by_country == {"jp": 7, "kr": 2}
-    csv_text = stats_csv(stats)
-    assert "country,jp,7" in csv_text and "country,kr,<5" in csv_text
+    titles = topic_titles(stats, repo)
+    pregnancy = repo.answer("pregnancy-rights", "jp")
+    assert pregnancy is not None and titles["pregnancy-rights"] == pregnancy.title
+    csv_text = stats_csv(stats, titles)
+    assert "country,jp,7,Nhật Bản" in csv_text and "country,kr,<5,Hàn Quốc" in csv_text
     assert f"week,{monday - timedelta(days=7)},<5" in csv_text
-    assert "topic,ambulance,27" in csv_text and "topic,pregnancy-rights,9" in csv_text
+    assert "topic,ambulance,27" in csv_text
+    assert f"topic,pregnancy-rights,9,{pregnancy.title}" in csv_text  # named, not only the id
     assert not any(user_id in csv_text for user_id, _, _ in users)
-    csv_path, png_path = write_stats(stats, tmp_path, "AAA")
+    csv_path, png_path = write_stats(stats, tmp_path, "AAA", repo)
     assert csv_path.read_text(encoding="utf-8") == csv_text
     assert Image.open(png_path).format == "PNG"
     with session_factory() as session:
         assert session.scalars(select(CompanySignup)).all()  # the link itself is kept
+
+
+def test_stats_without_signups_say_so_instead_of_drawing_empty_charts(
+    session_factory: sessionmaker[Session], repo: ContentRepository, tmp_path: Path
+) -> None:
+    with session_factory.begin() as session:
+        company = create_company(session, "Công ty B", "BBB", TODAY)
+    with session_factory() as session:
+        stats = company_stats(session, company)
+    assert stats.onboarded == 0 and not stats.topics
+    _csv, png_path = write_stats(stats, tmp_path, "BBB", repo)
+    with_data = Image.open(png_path)
+    assert with_data.height < with_data.width  # one short page with the note, no axes
+    assert "Chưa có ai đăng ký qua mã BBB" in no_signups_note("BBB")
