@@ -120,6 +120,33 @@ async def test_lexicon_with_nlu_up_sends_numbers_then_the_topic(
     assert "119" in turn.messages[0].plain.split("\n\n")[0]
 
 
+@pytest.mark.parametrize("nlu_up", [True, False])
+async def test_unaccented_emergency_question_gets_one_answer_numbers_first(
+    make_conversation: MakeConversation, fake_rasa: FakeRasa, nlu_up: bool
+) -> None:
+    """ "so cap cuu o nhat" once produced the emergency answer and then a second full answer
+    (17 buttons): now it is one message, the number on top, the rest behind "Xem thêm"."""
+    text = "so cap cuu o nhat"
+    fake_rasa.says(text, "emergency_medical", 0.93, entities=(("country", "japan", "nhat"),))
+    client = NluClient(fake_rasa.url, None, 0.5) if nlu_up else None
+    try:
+        conversation = make_conversation(client)
+        key = await onboarded(conversation, "jp")
+        turn = await conversation.turn(key, text)
+    finally:
+        if client is not None:
+            await client.aclose()
+    assert turn.alert is not None and turn.alert.kind == "medical"  # read without accents
+    assert turn.nlu_down is not nlu_up
+    [message] = turn.messages
+    assert message.kind == "emergency"
+    first_lines = "\n".join(message.plain.splitlines()[:6])
+    assert "119" in first_lines  # the number to call comes first
+    labels = [b.label for row in message.buttons for b in row]
+    assert "📄 Xem thêm" in labels
+    assert len(labels) <= 9 and len(set(labels)) == len(labels)
+
+
 async def test_lexicon_alone_when_the_nlu_finds_nothing_else(
     conversation: Conversation, fake_rasa: FakeRasa
 ) -> None:
