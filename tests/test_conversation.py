@@ -379,7 +379,8 @@ async def test_english_and_vietnamese_users_side_by_side(conversation: Conversat
     english = await onboarded(conversation, "jp", uid=1)
     vietnamese = await onboarded(conversation, "jp", uid=2)
     changed = await conversation.handle_button(english, "lang:en")
-    assert changed[0].plain == "Language changed."
+    assert changed[0].plain.startswith("Language changed.")
+    assert "only in Vietnamese" in changed[0].plain  # said once, when English is chosen
     en_menu, vi_menu = await asyncio.gather(
         conversation.handle_command(english, "menu", ""),
         conversation.handle_command(vietnamese, "menu", ""),
@@ -390,6 +391,11 @@ async def test_english_and_vietnamese_users_side_by_side(conversation: Conversat
     answer = await conversation.handle_button(english, "a:ambulance")
     assert "Gọi xe cấp cứu" in answer[0].plain  # content stays Vietnamese
     assert "Updated on" in answer[0].plain and "👍" in button_labels(answer)
+    assert "This content is only in Vietnamese." in answer[0].plain  # and under every answer
+    sos = await conversation.handle_command(english, "sos", "")
+    assert sos[0].plain.rstrip().endswith("This content is only in Vietnamese.")
+    vi_answer = await conversation.handle_button(vietnamese, "a:ambulance")
+    assert "tiếng Việt." not in vi_answer[0].plain.splitlines()[-1]  # no note in Vietnamese
     back = await conversation.handle_button(english, "lang:vi")
     assert back[0].plain == "Đã đổi ngôn ngữ."
 
