@@ -6,6 +6,7 @@ written by the conversation (``bot.recruitment.quiz`` / ``alerts``), which passe
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -16,8 +17,11 @@ from actions.reply import Reply, Verb, button
 from bot.content.repository import ContentRepository
 from bot.i18n import _
 from bot.recruitment.card import emergency_card
+from bot.recruitment.fonts import FontMissing
 from bot.recruitment.quiz import LETTERS, Outcome, Question
 from bot.recruitment.sheet import NoPublishedContent
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,9 @@ class EmergencyCardAction(Action):
         try:
             image = emergency_card(repo, self.country)
         except NoPublishedContent:
+            return ShowEmergencyAction(self.country).run(repo)
+        except FontMissing as exc:  # the numbers matter more than the picture
+            logger.warning("Emergency card not drawn: %s", exc)
             return ShowEmergencyAction(self.country).run(repo)
         message = _(
             "Thẻ khẩn cấp {country}. Hãy lưu ảnh này vào thư viện ảnh: "

@@ -19,12 +19,13 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from actions.recruitment import EmergencyCardAction
 from bot.content.publish import publish
 from bot.content.repository import ContentRepository
 from bot.i18n import use_locale
 from bot.models.recruitment import AlertDelivery, CompanySignup
 from bot.models.users import User
-from bot.recruitment import alerts, quiz
+from bot.recruitment import alerts, card, fonts, quiz
 from bot.recruitment.card import card_blocks, emergency_card
 from bot.recruitment.companies import (
     CompanyError,
@@ -159,6 +160,16 @@ def test_flyer_pdf_carries_the_local_phrases(
     unspaced = "".join(text.replace("\x00", "").split())
     for phrase in emergency_sheet(repo, "kr").phrases:
         assert "".join(phrase.local.split()) in unspaced
+
+
+def test_without_the_cjk_font_the_card_command_still_gives_the_numbers(
+    repo: ContentRepository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fonts, "NOTO_CJK_DIRS", (tmp_path / "no-fonts",))  # not installed
+    monkeypatch.setattr(card, "_cache", {})
+    reply = EmergencyCardAction("kr").run(repo)
+    assert reply.image is None and reply.kind == "emergency"
+    assert reply.answer is not None and reply.answer.id == "emergency-numbers"
 
 
 def test_card_is_an_image_that_follows_a_content_fix(
