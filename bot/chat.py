@@ -44,8 +44,9 @@ def format_messages(messages: Sequence[OutMessage]) -> tuple[str, list[Button]]:
 
 
 def _is_quiz_option(button: Button) -> bool:
+    """An option of a quiz question (position and option), not the menu's "start the quiz"."""
     callback = Callback.decode(button.data)
-    return callback is not None and callback.verb is Verb.QUIZ
+    return callback is not None and callback.verb is Verb.QUIZ and len(callback.args) == 2
 
 
 def _save_photo(photo: bytes) -> str:

@@ -168,3 +168,6 @@ async def test_the_terminal_shows_quiz_options_by_letter(conversation: Conversat
     text, numbered = format_messages(first)
     assert "[A]   [B]" in text and "[1] A" not in text
     assert not any(b.label in "ABCD" for b in numbered)  # typed as letters, never by number
+    menu_text, menu_buttons = format_messages(await conversation.handle_command(key, "menu", ""))
+    start = next(i for i, b in enumerate(menu_buttons, 1) if b.data == "q")
+    assert f"[{start}] {menu_buttons[start - 1].label}" in menu_text  # "start the quiz": numbered
