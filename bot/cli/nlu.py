@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import secrets
+import signal
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,10 @@ def _serve(args: argparse.Namespace) -> int:
     token = secret.get_secret_value() if secret else secrets.token_urlsafe(24)
     port = args.port or settings.nlu_port
     endpoint = NluEndpoint(f"http://127.0.0.1:{port}", token)
+    # Stopped by Ctrl-C or by SIGTERM (a process manager, `kill`): either way Rasa is stopped and
+    # the server file removed. SIGINT is ignored in background jobs, so its handler is set too.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     process = start_process(settings, model_file, port, token, REPO_ROOT / "var/rasa.log")
     print(f"NLU_URL={endpoint.url}  (loading {model_file.name}…)", flush=True)
     try:
@@ -49,6 +54,7 @@ def _serve(args: argparse.Namespace) -> int:
         return process.wait()
     except KeyboardInterrupt:
         process.terminate()
+        process.wait(15)
         return 0
     except model.NluSetupError as exc:
         print(f"NLU server not started: {exc} (see var/rasa.log)")
@@ -56,6 +62,10 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     finally:
         remove_server_file(settings.nlu_server_file, endpoint)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _evaluate(args: argparse.Namespace) -> int:
