@@ -9,7 +9,7 @@ from typing import ClassVar
 from actions.base import Action, country_buttons, main_menu, menu_button, topic_buttons
 from actions.reply import DeleteUserData, Reply, SetLocale, Verb, button
 from bot.content.repository import ContentRepository
-from bot.i18n import _, use_locale
+from bot.i18n import DEFAULT_LOCALE, _, use_locale
 from bot.users import KEEP_QUESTIONS_DAYS
 
 MAX_CHAPTER_TOPICS = 12
@@ -198,6 +198,12 @@ class LanguageAction(Action):
             else:
                 message = _("Đã đổi ngôn ngữ.")
                 buttons = main_menu()
+            if self.locale != DEFAULT_LOCALE:
+                note = _(
+                    "Menu và nút bấm sẽ theo ngôn ngữ này. Câu trả lời (sổ tay sức khỏe, "
+                    "số điện thoại, địa chỉ) hiện chỉ có bằng tiếng Việt."
+                )
+                message = f"{message}\n{note}"
             return Reply(
                 kind="menu", message=message, buttons=buttons, effects=(SetLocale(self.locale),)
             )

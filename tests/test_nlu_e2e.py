@@ -63,6 +63,8 @@ async def test_server_refuses_requests_without_the_token(nlu_server: NluEndpoint
 
 
 async def test_without_rasa_the_bot_gets_no_client_instead_of_crashing(tmp_path: Path) -> None:
-    settings = Settings(rasa_venv=tmp_path / "missing", nlu_url=None)
+    settings = Settings(
+        rasa_venv=tmp_path / "missing", nlu_url=None, nlu_server_file=tmp_path / "none.json"
+    )
     async with nlu_client(settings) as client:
         assert client is None

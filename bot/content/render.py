@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Literal
 
 from bot.content.repository import AnswerView, ContactView, PhraseCard, SourceView
-from bot.i18n import _, format_date
+from bot.i18n import DEFAULT_LOCALE, _, current_locale, format_date
 
 Format = Literal["html", "plain"]
 
@@ -78,7 +78,17 @@ def _footer(answer: AnswerView, fmt: Format, full: bool) -> str:
         links = f"{links} {_escape(more, fmt)}"
     sources_label = _("Nguồn:")
     updated = _("Cập nhật ngày {date}").format(date=format_date(answer.verified_on))
-    return f"{_escape(sources_label, fmt)} {links}\n{_escape(updated, fmt)}"
+    footer = f"{_escape(sources_label, fmt)} {links}\n{_escape(updated, fmt)}"
+    if current_locale() != DEFAULT_LOCALE:
+        # Menus follow the chosen language, the content does not (yet): say so, or a reader
+        # of the English interface (NGO staff) meets Vietnamese text with no word of warning.
+        footer += "\n" + _escape(vietnamese_only_note(), fmt)
+    return footer
+
+
+def vietnamese_only_note() -> str:
+    """Said under every answer shown in another interface language."""
+    return _("Nội dung này chỉ có bằng tiếng Việt.")
 
 
 def _unique(sources: Iterable[SourceView]) -> list[SourceView]:
