@@ -45,7 +45,6 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from vietnlp.intents import EMERGENCY_INTENTS
 from vietnlp.text import ABBREVIATIONS_FILE, fold, has_diacritics, load_abbreviations, nfc, spans
 
 logger = logging.getLogger(__name__)
@@ -223,55 +222,6 @@ class VietnameseTokenizer(Tokenizer):
             Token(text[w.start : w.end], w.start, w.end, lemma="_".join(w.syllables)) for w in words
         ]
         return self._apply_token_pattern(tokens)
-
-
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class EmergencyFirst(GraphComponent):
-    """Cost-sensitive decision rule: an emergency that is likely enough wins over the top guess.
-
-    Missing "bạn tôi ngất rồi" costs far more than showing the emergency numbers to someone who
-    asked about something else, so when an emergency intent's probability reaches
-    ``min_confidence`` it becomes the intent even if another intent scored higher. Runs after the
-    classifier; the ranking is re-ordered to match.
-    """
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {
-            "intents": sorted(EMERGENCY_INTENTS),
-            "min_confidence": 0.25,
-        }
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.intents = set(config["intents"])
-        self.min_confidence = float(config["min_confidence"])
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> EmergencyFirst:
-        return cls({**cls.get_default_config(), **config})
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            intent = message.get(INTENT) or {}
-            ranking = message.get(INTENT_RANKING_KEY) or []
-            if intent.get(INTENT_NAME_KEY) in self.intents:
-                continue
-            emergency = max(
-                (r for r in ranking if r.get(INTENT_NAME_KEY) in self.intents),
-                key=lambda r: r.get(PREDICTED_CONFIDENCE_KEY, 0.0),
-                default=None,
-            )
-            if emergency and emergency.get(PREDICTED_CONFIDENCE_KEY, 0.0) >= self.min_confidence:
-                message.set(INTENT, dict(emergency), add_to_output=True)
-                reordered = [emergency, *(r for r in ranking if r is not emergency)]
-                message.set(INTENT_RANKING_KEY, reordered, add_to_output=True)
-        return messages
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)

@@ -2,8 +2,8 @@
 
 Intents are answer topics: the intent of a question about topic ``work-accident`` is
 ``work_accident`` (Rasa intent names cannot hold "-"). A few intents are not topics (greetings,
-"I am in Japan", out of scope). The emergency intents are defined here once, for the "emergency
-first" rule inside Rasa, for the bot's crisis path, and for the quality gate.
+"I am in Japan", out of scope). The emergency intents are defined here once, for the bot's
+safety path (``actions.decide``, ``bot.nlu.understand``) and for the quality gate.
 """
 
 from __future__ import annotations
