@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from actions.base import Action, emergency_line, main_menu, menu_button, topic_buttons
+from actions.emergency import crisis_lines
 from actions.reply import Reply
 from bot.content.repository import ContentRepository
 from bot.i18n import _
@@ -50,9 +51,11 @@ class ClarifyAction(Action):
                 "Mình chưa hiểu rõ câu hỏi. Bạn thử viết lại ngắn hơn, hoặc chọn trong menu nhé."
             )
             buttons = main_menu()
-        message = "\n\n".join(
-            [first, _("Nếu khẩn cấp:") + "\n" + emergency_line(repo, self.country)]
-        )
+        safety = [_("Nếu khẩn cấp:"), emergency_line(repo, self.country)]
+        crisis = crisis_lines(repo, self.country)
+        if crisis:  # unsure what was meant: a cry for help must not be missed either
+            safety += [_("Nếu bạn đang quá buồn hoặc nghĩ đến chuyện làm hại bản thân:"), *crisis]
+        message = "\n\n".join([first, "\n".join(safety)])
         return Reply(
             kind="clarify",
             message=message,

@@ -54,8 +54,8 @@ def named_country(nlu: NluResult | None) -> str | None:
 
 
 # Words just before a country that say it is where the person was, or is now.
-_PAST = frozenset({"tung", "truoc", "hoi", "cu", "truoc day", "nam ngoai"})
-_NOW = frozenset({"dang", "gio", "hien", "bay gio", "moi qua", "moi sang", "hien tai", "nay"})
+_PAST = frozenset({"tung", "truoc", "hoi", "cu", "tu", "truoc day", "nam ngoai"})
+_NOW = frozenset({"dang", "gio", "hien", "bay gio", "sang", "moi qua", "hien tai", "nay"})
 
 
 def current_country(nlu: NluResult | None, text: str, stored: str | None) -> str | None:
@@ -178,12 +178,13 @@ def respond(
     """
     nlu, text = understood.nlu, understood.text
     named = current_country(nlu, text, country)
+    # Even when unsure of the topic: the suggestions and the emergency line must be that
+    # country's ("em mới sang Đài Trung…" from someone who chose Korea).
     switch = (
         named is not None
         and named != country
         and nlu is not None
         and nlu.intent != "choose_country"
-        and nlu.confidence >= threshold
     )
     answer_country = named or country
     main = decide(nlu, text, answer_country if switch else country, repo, threshold=threshold)

@@ -93,10 +93,12 @@ def test_a_second_clear_question_is_kept_and_a_crisis_part_is_seen() -> None:
     assert understood.crisis == pytest.approx(0.7)
 
 
-def test_a_sad_story_as_a_whole_is_not_a_crisis_when_no_part_is() -> None:
+def test_a_crisis_seen_only_in_the_whole_story_still_counts() -> None:
     whole = result("mental_health_crisis", 0.5, ("stress_loneliness", 0.4))
     pieces = [result("stress_loneliness", 0.8), result("debt_fees", 0.7)]
-    assert combine(whole, pieces).crisis == 0.0
+    understood = combine(whole, pieces)
+    assert understood.crisis == 0.5  # the safety path takes it
+    assert understood.result.intent == "stress_loneliness"  # the topic is still the story's
 
 
 # --- the country the message names -----------------------------------------------------------

@@ -143,12 +143,12 @@ def _digits(text: str) -> str:
 
 
 def _has_number(text: str, number: str) -> bool:
-    """``number`` appears in ``text`` as a whole number (separators ignored)."""
-    wanted = _digits(number)
-    for match in re.finditer(r"[#+]?\d[\d\s\-.()]*\d|[#]?\d+", text):
-        if _digits(match.group()) == wanted or _digits(match.group()).endswith(wanted):
-            return True
-    return False
+    """``number`` appears in ``text`` as a whole number (single separators between digits)."""
+    digits = _digits(number).lstrip("+")
+    if not digits:
+        return False
+    pattern = r"[\s\-.]?".join(re.escape(d) for d in digits)
+    return re.search(rf"(?<![\d]){pattern}(?!\d)", text) is not None
 
 
 @dataclass
