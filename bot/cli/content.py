@@ -13,9 +13,8 @@ from pathlib import Path
 
 from bot.content.coverage import format_coverage
 from bot.content.loader import ContentTree, load_content
-from bot.content.publish import PublishConflict, PublishResult, answer_row, contact_row, publish
+from bot.content.publish import PublishConflict, PublishResult, preview_view, publish
 from bot.content.render import render_answer, render_phrase_card
-from bot.content.repository import AnswerView, ContactView, answer_view, contact_view
 from bot.content.schema import HOST_COUNTRIES
 from bot.content.validate import Report, validate
 from bot.db import make_engine, make_session_factory
@@ -120,7 +119,7 @@ def run_preview(args: argparse.Namespace) -> int:
     if item is None:
         print(_problems_in(report, path) or f"There is no {path} (or it could not be read).")
         return 1
-    view = _preview_view(tree, args.country, args.answer_id)
+    view = preview_view(tree, args.country, args.answer_id)
     print(_preview_banner(tree, item.model.status, item.model.contacts))
     print(render_answer(view, "plain", full=args.full))
     if view.phrases:
@@ -129,24 +128,6 @@ def run_preview(args: argparse.Namespace) -> int:
     if problems:
         print("\n" + "-" * 60 + "\n" + problems)
     return 0
-
-
-def _preview_view(tree: ContentTree, country: str, answer_id: str) -> AnswerView:
-    """An answer straight from the files (any status), the way publishing would store it."""
-    doc = next(i.model for i in tree.answers[country] if i.model.id == answer_id)
-    chapter = (
-        next((ch.id for ch in tree.topics.model.chapters if answer_id in ch.answers), "")
-        if tree.topics
-        else ""
-    )
-    contacts: dict[str, ContactView] = {
-        i.model.id: contact_view(contact_row(i.model, c, n))
-        for c in (country, "vn")
-        for n, i in enumerate(tree.contacts.get(c, []))
-    }
-    return answer_view(
-        answer_row(doc, country, chapter, set(tree.answer_files[country])), contacts, version=0
-    )
 
 
 def _preview_banner(tree: ContentTree, status: str, contact_ids: list[str]) -> str:

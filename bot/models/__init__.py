@@ -9,6 +9,7 @@ from bot.models.content import (
     LexiconTerm,
     QuizQuestion,
 )
+from bot.models.editor import EditorAccount, EditorAudit
 from bot.models.recruitment import (
     AlertDelivery,
     AlertSubscription,
@@ -31,6 +32,8 @@ __all__ = [
     "CompanySignup",
     "Contact",
     "ContentVersion",
+    "EditorAccount",
+    "EditorAudit",
     "FeedbackCount",
     "IntentAnswers",
     "KeptQuestion",
