@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "bot.cli.nlu",
     "bot.cli.db",
     "bot.cli.recruitment",
+    "bot.cli.editor",
 )
 
 

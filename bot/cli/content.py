@@ -1,7 +1,8 @@
-"""``python -m bot content check|preview|publish|coverage`` — the editors' workflow.
+"""``python -m bot content check|preview|publish|coverage|unanswered`` — editors' commands.
 
 check: every problem with file and line; preview: an answer exactly as a worker reads it (also
-before it is published); publish: make the checked content live; coverage: what is left to write.
+before it is published); publish: make the checked content live; coverage: what is left to write; unanswered: what
+workers asked and did not get (the same report as the console's).
 """
 
 from __future__ import annotations
@@ -44,6 +45,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     coverage = commands.add_parser("coverage", help="which answers exist for which country")
     coverage.set_defaults(handler=run_coverage)
 
+    unanswered = commands.add_parser(
+        "unanswered", help="questions the bot could not answer, grouped, most asked first"
+    )
+    unanswered.add_argument("--csv", action="store_true", help="CSV instead of text")
+    unanswered.add_argument("--database-url", default=None, help="default: from the settings")
+    unanswered.set_defaults(handler=run_unanswered)
+
     for command in (check, preview, publish_cmd, coverage):
         command.add_argument(
             "--content-dir",
@@ -74,6 +82,22 @@ def run_check(args: argparse.Namespace) -> int:
 def run_coverage(args: argparse.Namespace) -> int:
     """Print the coverage table."""
     print(format_coverage(load_content(_content_dir(args))))
+    return 0
+
+
+def run_unanswered(args: argparse.Namespace) -> int:
+    """Print the kept (scrubbed) questions grouped by similarity, as text or CSV."""
+    from bot.editor.unanswered import format_csv, format_text, group_questions
+
+    url = args.database_url or get_settings().database_url
+    upgrade(url, quiet=True)
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            groups = group_questions(session)
+    finally:
+        engine.dispose()
+    print(format_csv(groups) if args.csv else format_text(groups), end="\n" if not args.csv else "")
     return 0
 
 

@@ -168,6 +168,11 @@ def _months_before(day: date, months: int) -> date:
     return date(year, month0 + 1, min(day.day, last_day))
 
 
+def stale_before(today: date) -> date:
+    """Facts verified before this day are due for a new check."""
+    return _months_before(today, STALE_AFTER_MONTHS)
+
+
 def _check_dates_and_status(
     item: Item[AnswerDoc] | Item[ContactDoc], what: str, today: date
 ) -> Iterator[Problem]:
@@ -180,7 +185,7 @@ def _check_dates_and_status(
             f"`verified_on` {doc.verified_on} is in the future; write "
             "the day the facts were actually checked",
         )
-    elif doc.status == "published" and doc.verified_on < _months_before(today, STALE_AFTER_MONTHS):
+    elif doc.status == "published" and doc.verified_on < stale_before(today):
         yield Problem(
             item.path,
             line,

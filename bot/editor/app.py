@@ -1,0 +1,182 @@
+"""The console's Flask application: configuration, login, roles, CSRF, locale, security headers.
+
+Flask is used because the console is a handful of server-rendered pages (no JavaScript needed,
+so it works on any phone); Flask-WTF gives CSRF protection for every form; sessions are Flask's
+signed cookies (HttpOnly, SameSite=Strict, Secure) carrying only the account id and its session
+epoch, so changing a password or deactivating an account ends its sessions. Every page except
+the login page and its stylesheet requires a logged-in account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from flask import Flask, abort, g, redirect, request, session, url_for
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.wrappers import Response
+
+from bot import i18n
+from bot.content.repository import ContentRepository
+from bot.db import make_engine, make_session_factory
+from bot.editor.accounts import has_role
+from bot.editor.retrain import Retrainer
+from bot.editor.state import ContentState
+from bot.migrate import upgrade
+from bot.models.editor import EditorAccount
+from bot.settings import VAR_DIR, Settings
+from bot.users import load_or_create_key
+
+F = TypeVar("F", bound=Callable[..., Any])
+PUBLIC_ENDPOINTS = {"console.login", "static"}
+SESSION_HOURS = 8
+
+
+def create_app(
+    settings: Settings,
+    retrainer: Retrainer | None = None,
+    secret_key: str | None = None,
+) -> Flask:
+    """The console for the content folder and database of ``settings`` (schema upgraded)."""
+    upgrade(settings.database_url, quiet=True)
+    engine = make_engine(settings.database_url)
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=secret_key or _secret_key(settings),
+        SESSION_COOKIE_NAME="editor_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=settings.editor_cookie_secure,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+        WTF_CSRF_TIME_LIMIT=SESSION_HOURS * 3600,
+        MAX_CONTENT_LENGTH=256 * 1024,  # an answer is a few kB; nothing legitimate is bigger
+    )
+    sessions = make_session_factory(engine)
+    app.extensions["editor"] = Console(
+        settings=settings,
+        sessions=sessions,
+        repository=ContentRepository(sessions, refresh_seconds=1.0),
+        content=ContentState(Path(settings.content_dir)),
+        retrainer=retrainer or Retrainer(),
+    )
+    CSRFProtect(app)
+    app.jinja_env.globals.update(_=i18n.gettext, has_role=has_role)
+    app.before_request(_before)
+    app.teardown_request(_teardown)
+    app.after_request(_headers)
+
+    from bot.editor.views import console
+
+    app.register_blueprint(console)
+    return app
+
+
+class Console:
+    """What every request needs: settings, database, live content, files, the retrain job."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        repository: ContentRepository,
+        content: ContentState,
+        retrainer: Retrainer,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.repository = repository
+        self.content = content
+        self.retrainer = retrainer
+
+
+def console_of(app: Flask) -> Console:
+    return cast(Console, app.extensions["editor"])
+
+
+def _secret_key(settings: Settings) -> str:
+    if settings.editor_secret_key is not None:
+        return settings.editor_secret_key.get_secret_value()
+    return load_or_create_key(VAR_DIR / "editor-secret.key").decode("ascii")
+
+
+@contextmanager
+def db() -> Iterator[Session]:
+    """A session for this request, committed when the block ends without error."""
+    from flask import current_app
+
+    with console_of(current_app).sessions() as s, s.begin():
+        yield s
+
+
+def _before() -> Response | None:
+    g.locale_token = i18n.enter_locale(_locale())
+    g.account = _logged_in()
+    if request.endpoint not in PUBLIC_ENDPOINTS and g.account is None:
+        return redirect(url_for("console.login", next=request.full_path))
+    return None
+
+
+def _locale() -> str:
+    chosen = request.args.get("lang")
+    if chosen in i18n.SUPPORTED_LOCALES:
+        session["lang"] = chosen
+    stored = session.get("lang")
+    if stored in i18n.SUPPORTED_LOCALES:
+        return str(stored)
+    best = request.accept_languages.best_match(i18n.SUPPORTED_LOCALES)
+    return best or i18n.DEFAULT_LOCALE
+
+
+def _logged_in() -> EditorAccount | None:
+    account_id = session.get("account_id")
+    if account_id is None:
+        return None
+    with db() as s:
+        account = s.get(EditorAccount, account_id)
+        if account is None or not account.active or account.session_epoch != session.get("epoch"):
+            session.clear()
+            return None
+        s.expunge(account)
+        return account
+
+
+def _teardown(_exc: BaseException | None) -> None:
+    token = g.pop("locale_token", None)
+    if token is not None:
+        i18n.leave_locale(token)
+
+
+def _headers(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def requires(role: str) -> Callable[[F], F]:
+    """Refuse (403) unless the logged-in account has ``role`` or a higher one."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            account = g.get("account")
+            if account is None:
+                return redirect(url_for("console.login"))
+            if not has_role(account.role, role):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorate

@@ -1,0 +1,499 @@
+"""The console's pages: every route checks the role it needs; every change is audited.
+
+Content changes follow the command line's rules exactly: drafts are checked by ``content
+check``'s validator (``bot.editor.drafts``), publishing is ``bot.content.publish.publish``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from markupsafe import Markup
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from bot.content.coverage import BROKEN, MISSING, PENDING, PUBLISHED, coverage
+from bot.content.loader import ContentTree
+from bot.content.publish import (
+    PublishConflict,
+    answer_row,
+    preview_view,
+    publish,
+    roll_back,
+)
+from bot.content.render import render_answer, render_phrase_card
+from bot.content.schema import COUNTRY_NAMES, HOST_COUNTRIES
+from bot.content.validate import stale_before
+from bot.editor import accounts, audit, drafts, retrain
+from bot.editor.app import Console, console_of, db, requires
+from bot.editor.unanswered import group_questions
+from bot.i18n import _
+from bot.models.content import Answer, ContentVersion
+from bot.models.editor import ROLES, EditorAccount
+from bot.models.users import FeedbackCount
+
+console = Blueprint("console", __name__)
+
+
+def _c() -> Console:
+    return console_of(current_app)
+
+
+def _who() -> str:
+    return str(g.account.username)
+
+
+# --- login ------------------------------------------------------------------------------------
+
+
+@console.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    error = None
+    if request.method == "POST":
+        username = request.form.get("username", "")[:64]
+        password = request.form.get("password", "")[:1024]
+        with db() as s:
+            outcome = accounts.authenticate(s, username, password)
+            audit.record(s, username or "?", f"login_{outcome.status}")
+            if outcome.status == "ok":
+                assert outcome.account is not None
+                session.clear()
+                session.permanent = True
+                session["account_id"] = outcome.account.id
+                session["epoch"] = outcome.account.session_epoch
+                return redirect(_safe_next(request.args.get("next")))
+        if outcome.status == "locked":
+            error = _(
+                "Tài khoản tạm khóa vì nhập sai mật khẩu nhiều lần. Hãy thử lại sau {n} phút."
+            ).format(n=accounts.LOCK_MINUTES)
+        else:
+            error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
+    return render_template("login.html", error=error), 401 if error else 200
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths on this site: an open redirect would help phishing for editors' passwords.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("console.coverage_page")
+
+
+@console.route("/logout", methods=["POST"])
+def logout() -> Response:
+    with db() as s:
+        audit.record(s, _who(), "logout")
+    session.clear()
+    return redirect(url_for("console.login"))
+
+
+# --- coverage ---------------------------------------------------------------------------------
+
+
+@console.route("/")
+@requires("editor")
+def coverage_page() -> str:
+    checked = _c().content.get()
+    return render_template(
+        "coverage.html",
+        rows=coverage(checked.tree),
+        countries=HOST_COUNTRIES,
+        names=COUNTRY_NAMES,
+        marks={PUBLISHED: "ok", PENDING: "pending", MISSING: "missing", BROKEN: "broken"},
+        errors=len(checked.report.errors),
+        feedback=_feedback_totals(),
+    )
+
+
+def _feedback_totals() -> dict[tuple[str, str], tuple[int, int]]:
+    with db() as s:
+        return {(f.answer_id, f.country): (f.up, f.down) for f in s.scalars(select(FeedbackCount))}
+
+
+# --- one answer -------------------------------------------------------------------------------
+
+
+def _country(country: str) -> str:
+    if country not in HOST_COUNTRIES:
+        abort(404)
+    return country
+
+
+def _answer_id(answer_id: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", answer_id) or len(answer_id) > 100:
+        abort(404)
+    return answer_id
+
+
+@console.route("/answer/<country>/<answer_id>", methods=["GET", "POST"])
+@requires("editor")
+def answer_page(country: str, answer_id: str) -> Any:
+    country, answer_id = _country(country), _answer_id(answer_id)
+    c = _c()
+    rel = drafts.answer_rel(country, answer_id)
+    on_disk = drafts.read_text(c.settings.content_dir, rel)
+    exists = bool(on_disk)
+    base_text = on_disk or drafts.new_answer_text(country, answer_id, date.today())
+    message = None
+    if request.method == "POST":
+        values = {name: request.form.get(name, "") for name in drafts.ANSWER_FIELDS}
+        base = request.form.get("base", "")
+        text = drafts.apply_form(base_text, values, country)
+        check = drafts.check_draft(c.settings.content_dir, rel, text, date.today())
+        if request.form.get("action") == "save":
+            if not check.ok:
+                message = _("Chưa lưu: hãy sửa các lỗi được đánh dấu bên dưới.")
+            else:
+                try:
+                    drafts.save(c.settings.content_dir, rel, text, base)
+                except drafts.EditConflict:
+                    message = _(
+                        "Chưa lưu: người khác vừa lưu câu trả lời này. Mở lại trang để xem "
+                        "bản mới, rồi sửa lại."
+                    )
+                else:
+                    with db() as s:
+                        changed = ", ".join(
+                            n for n in drafts.ANSWER_FIELDS
+                            if values[n].strip() != drafts.form_values(base_text)[n].strip()
+                        )  # fmt: skip
+                        audit.record(s, _who(), "save_answer", rel, f"fields: {changed}")
+                    flash(_("Đã lưu vào {file}. Bản này chưa được xuất bản.").format(file=rel))
+                    return redirect(url_for("console.answer_page", country=country,
+                                            answer_id=answer_id) + "#preview")  # fmt: skip
+        tree, by_field, problems = check.tree, check.by_field, check.problems
+    else:
+        values = drafts.form_values(base_text)
+        base = drafts.text_digest(on_disk)
+        text = base_text
+        checked = c.content.get()
+        tree = checked.tree
+        problems = [p for p in checked.report.problems if p.path == rel]
+        by_field = drafts.fields_of(text, problems)
+    preview = _preview(tree, country, answer_id)
+    return render_template(
+        "answer.html",
+        country=country,
+        answer_id=answer_id,
+        rel=rel,
+        exists=exists,
+        values=values,
+        base=base,
+        by_field=by_field,
+        problems=problems,
+        message=message,
+        preview=preview,
+        diff=drafts.diff_rows(_live_row(country, answer_id), _draft_row(tree, country, answer_id)),
+        fields=drafts.ANSWER_FIELDS,
+        lang=_phrase_lang(country),
+    )
+
+
+def _phrase_lang(country: str) -> str:
+    from bot.content.schema import PHRASE_LANGUAGE
+
+    return PHRASE_LANGUAGE[country]
+
+
+def _preview(tree: ContentTree, country: str, answer_id: str) -> dict[str, Markup] | None:
+    if not any(i.model.id == answer_id for i in tree.answers.get(country, [])):
+        return None
+    view = preview_view(tree, country, answer_id)
+    # render_answer escapes all content text and emits only Telegram's tags (<b>, <a>).
+    result = {
+        "short": Markup(render_answer(view, "html")),
+        "full": Markup(render_answer(view, "html", full=True)),
+    }
+    if view.phrases:
+        result["phrases"] = Markup(render_phrase_card(view.phrases, "html"))
+    return result
+
+
+def _draft_row(tree: ContentTree, country: str, answer_id: str) -> dict[str, Any] | None:
+    item = next((i for i in tree.answers.get(country, []) if i.model.id == answer_id), None)
+    if item is None:
+        return None
+    return answer_row(item.model, country, "", {item.model.id, *item.model.related})
+
+
+def _live_row(country: str, answer_id: str) -> dict[str, Any] | None:
+    with db() as s:
+        row = s.scalars(
+            select(Answer)
+            .join(ContentVersion, ContentVersion.id == Answer.version_id)
+            .where(ContentVersion.is_live, Answer.country == country, Answer.answer_id == answer_id)
+        ).first()
+        if row is None:
+            return None
+        return {a.key: getattr(row, a.key) for a in row.__mapper__.column_attrs}
+
+
+# --- publishing and history -------------------------------------------------------------------
+
+
+@console.route("/publish", methods=["GET", "POST"])
+@requires("editor")
+def publish_page() -> Any:
+    c = _c()
+    result = None
+    if request.method == "POST":
+        if not accounts.has_role(g.account.role, "publisher"):
+            abort(403)
+        try:
+            result = publish(c.settings.content_dir, c.sessions, published_by=_who())
+        except PublishConflict:
+            flash(_("Một người khác vừa xuất bản cùng lúc; hãy bấm Xuất bản lại."))
+            return redirect(url_for("console.publish_page"))
+        with db() as s:
+            audit.record(s, _who(), f"publish_{result.outcome}", f"version {result.version or '-'}")
+        if result.outcome == "published":
+            flash(_("Đã xuất bản phiên bản {v}. Bot hiển thị nội dung mới sau vài giây.").format(
+                v=result.version))  # fmt: skip
+        elif result.outcome == "unchanged":
+            flash(_("Không có gì thay đổi: phiên bản {v} đang được dùng.").format(v=result.version))
+        if result.outcome != "rejected":
+            return redirect(url_for("console.publish_page"))
+    checked = c.content.get()
+    return render_template(
+        "publish.html",
+        report=result.report if result else checked.report,
+        rejected=result is not None,
+        changes=_changed_answers(checked.tree),
+    )
+
+
+def _changed_answers(tree: ContentTree) -> list[tuple[str, str, list[str]]]:
+    """(country, answer id, changed fields) for each answer whose file differs from live."""
+    with db() as s:
+        live = {
+            (a.country, a.answer_id): {k.key: getattr(a, k.key) for k in a.__mapper__.column_attrs}
+            for a in s.scalars(
+                select(Answer)
+                .join(ContentVersion, ContentVersion.id == Answer.version_id)
+                .where(ContentVersion.is_live)
+            )
+        }
+    changes = []
+    for country in HOST_COUNTRIES:
+        for item in tree.answers.get(country, []):
+            if item.model.status != "published" and (country, item.model.id) not in live:
+                continue
+            draft = _draft_row(tree, country, item.model.id)
+            diff = drafts.diff_rows(live.get((country, item.model.id)), draft)
+            if diff:
+                changes.append((country, item.model.id, [d.name for d in diff]))
+    return changes
+
+
+@console.route("/history")
+@requires("editor")
+def history_page() -> str:
+    with db() as s:
+        versions = list(s.scalars(select(ContentVersion).order_by(ContentVersion.id.desc())))
+        counts = dict(
+            s.execute(select(Answer.version_id, func.count()).group_by(Answer.version_id)).all()
+        )
+    return render_template("history.html", versions=versions, counts=counts)
+
+
+@console.route("/history/<int:version_id>/rollback", methods=["POST"])
+@requires("publisher")
+def rollback(version_id: int) -> Response:
+    c = _c()
+    try:
+        result = roll_back(c.sessions, version_id, published_by=f"{_who()} (roll back to v{version_id})")
+    except LookupError:
+        abort(404)
+    except PublishConflict:
+        flash(_("Một người khác vừa xuất bản cùng lúc; hãy thử lại."))
+        return redirect(url_for("console.history_page"))
+    with db() as s:
+        audit.record(s, _who(), "rollback", f"version {version_id}", f"now live: {result.version}")
+    flash(_("Nội dung của phiên bản {old} đang được dùng lại (phiên bản {new}).").format(
+        old=version_id, new=result.version))  # fmt: skip
+    return redirect(url_for("console.history_page"))
+
+
+# --- unanswered questions and retraining ------------------------------------------------------
+
+
+def _topics() -> list[tuple[str, str]]:
+    """(intent, label) for every topic the NLU knows, labelled with its first answer's title."""
+    tree = _c().content.get().tree
+    titles = {i.model.id: i.model.title for items in tree.answers.values() for i in items}
+    intents = tree.intents.model.root if tree.intents else {}
+    return [
+        (intent, f"{titles.get(ids[0], ids[0])} ({intent})") for intent, ids in intents.items() if ids
+    ]
+
+
+@console.route("/unanswered")
+@requires("editor")
+def unanswered_page() -> str:
+    with db() as s:
+        groups = group_questions(s)
+        requested = {
+            row.target
+            for row in audit.recent(s, 1000)
+            if row.action == "need_content"
+        }
+    return render_template(
+        "unanswered.html", groups=groups, topics=_topics(), requested=requested
+    )
+
+
+@console.route("/unanswered/example", methods=["POST"])
+@requires("editor")
+def add_example() -> Response:
+    c = _c()
+    topic = request.form.get("topic", "")
+    intent = retrain.intent_for_topic(topic)
+    if intent not in dict(_topics()):
+        abort(400)
+    key = request.form.get("group", "")
+    with db() as s:
+        group = next((g for g in group_questions(s) if g.key == key), None)
+        if group is None:
+            flash(_("Nhóm câu hỏi này không còn nữa (câu hỏi được xóa sau 90 ngày)."))
+            return redirect(url_for("console.unanswered_page"))
+        added = retrain.add_examples(c.settings.editor_examples_file, intent, group.texts)
+        audit.record(s, _who(), "add_example", intent, f"{len(added)} example(s)")
+        job = c.retrainer.start(_who()) if added else None
+        if job is not None:
+            audit.record(s, _who(), "retrain_start", intent)
+    if not added:
+        flash(_("Các câu này đã có trong dữ liệu huấn luyện."))
+        return redirect(url_for("console.unanswered_page"))
+    if job is None:
+        flash(_("Đã thêm ví dụ. Một lần huấn luyện đang chạy; hãy bắt đầu lại khi nó xong."))
+    return redirect(url_for("console.retrain_page"))
+
+
+@console.route("/unanswered/need-content", methods=["POST"])
+@requires("editor")
+def need_content() -> Response:
+    key = request.form.get("group", "")[:200]
+    with db() as s:
+        audit.record(s, _who(), "need_content", key, request.form.get("note", "")[:500])
+    flash(_("Đã ghi lại: cần viết nội dung mới cho câu hỏi này."))
+    return redirect(url_for("console.unanswered_page"))
+
+
+@console.route("/retrain", methods=["GET", "POST"])
+@requires("editor")
+def retrain_page() -> Any:
+    c = _c()
+    if request.method == "POST":
+        job = c.retrainer.start(_who())
+        with db() as s:
+            audit.record(s, _who(), "retrain_start" if job else "retrain_busy")
+        return redirect(url_for("console.retrain_page"))
+    return render_template("retrain.html", job=c.retrainer.current)
+
+
+# --- feedback and stale facts -----------------------------------------------------------------
+
+
+@console.route("/feedback")
+@requires("editor")
+def feedback_page() -> str:
+    with db() as s:
+        rows = list(s.scalars(select(FeedbackCount)))
+    rows.sort(key=lambda f: (-(f.down / max(1, f.up + f.down)), -(f.up + f.down), f.answer_id))
+    return render_template("feedback.html", rows=rows, names=COUNTRY_NAMES)
+
+
+@console.route("/stale")
+@requires("editor")
+def stale_page() -> str:
+    checked = _c().content.get()
+    cutoff = stale_before(checked.checked_on)
+    items = [
+        (item.model.verified_on, "answer", country, item.model.id, item.path)
+        for country, answers in checked.tree.answers.items()
+        for item in answers
+        if item.model.verified_on < cutoff
+    ] + [
+        (item.model.verified_on, "contact", country, item.model.id, item.path)
+        for country, contacts in checked.tree.contacts.items()
+        for item in contacts
+        if item.model.verified_on < cutoff
+    ]
+    items.sort()
+    return render_template("stale.html", items=items, cutoff=cutoff)
+
+
+# --- accounts and audit (admin) ---------------------------------------------------------------
+
+
+@console.route("/accounts", methods=["GET", "POST"])
+@requires("admin")
+def accounts_page() -> Any:
+    error = None
+    if request.method == "POST":
+        action = request.form.get("action")
+        with db() as s:
+            try:
+                if action == "create":
+                    account = accounts.create_account(
+                        s, request.form.get("username", ""), request.form.get("password", ""),
+                        request.form.get("role", ""),
+                    )  # fmt: skip
+                    audit.record(s, _who(), "account_create", account.username, account.role)
+                else:
+                    _change_account(s, action)
+            except accounts.AccountError as exc:
+                error = str(exc)
+        if error is None:
+            return redirect(url_for("console.accounts_page"))
+    with db() as s:
+        rows = list(s.scalars(select(EditorAccount).order_by(EditorAccount.username)))
+    return render_template("accounts.html", accounts=rows, roles=ROLES, error=error)
+
+
+def _change_account(s: Any, action: str | None) -> None:
+    account = s.get(EditorAccount, request.form.get("account_id", type=int))
+    if account is None:
+        abort(404)
+    if account.id == g.account.id and action in {"role", "deactivate"}:
+        raise accounts.AccountError("you cannot change your own role or deactivate yourself")
+    if action == "role":
+        role = request.form.get("role", "")
+        if role not in ROLES:
+            raise accounts.AccountError(f"the role must be one of {', '.join(ROLES)}")
+        account.role = role
+        audit.record(s, _who(), "account_role", account.username, role)
+    elif action == "deactivate":
+        account.active = False
+        account.session_epoch += 1
+        audit.record(s, _who(), "account_deactivate", account.username)
+    elif action == "activate":
+        account.active = True
+        audit.record(s, _who(), "account_activate", account.username)
+    elif action == "password":
+        accounts.set_password(account, request.form.get("password", ""))
+        audit.record(s, _who(), "account_password", account.username)
+    else:
+        abort(400)
+
+
+@console.route("/audit")
+@requires("admin")
+def audit_page() -> str:
+    with db() as s:
+        rows = audit.recent(s)
+    return render_template("audit.html", rows=rows, now=datetime.now(UTC))
