@@ -1,8 +1,8 @@
 """``python -m bot content check|preview|publish|coverage|unanswered`` — editors' commands.
 
 check: every problem with file and line; preview: an answer exactly as a worker reads it (also
-before it is published); publish: make the checked content live; coverage: what is left to write; unanswered: what
-workers asked and did not get (the same report as the console's).
+before it is published); publish: make the checked content live; coverage: what is left to
+write; unanswered: what workers asked and did not get (the same report as the console's).
 """
 
 from __future__ import annotations

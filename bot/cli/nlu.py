@@ -60,11 +60,13 @@ def _reload(args: argparse.Namespace) -> int:
     settings = get_settings()
     model_file = model.model_path(settings)
     if not model_file.exists():
-        print(f"No model for the current training data yet; run: python -m bot nlu train")
+        print("No model for the current training data yet; run: python -m bot nlu train")
         return 1
     if not settings.nlu_url:
-        print("NLU_URL is not set: the bot starts its own NLU server and loads the new model at "
-              "its next start.")
+        print(
+            "NLU_URL is not set: the bot starts its own NLU server and loads the new model at "
+            "its next start."
+        )
         return 0
     token = settings.nlu_token.get_secret_value() if settings.nlu_token else None
     try:
@@ -76,7 +78,10 @@ def _reload(args: argparse.Namespace) -> int:
         )
         response.raise_for_status()
     except httpx.HTTPError as exc:
-        print(f"The NLU server did not load the new model ({type(exc).__name__}); it keeps the old one.")
+        print(
+            f"The NLU server did not load the new model ({type(exc).__name__}); "
+            "it keeps the old one."
+        )
         return 1
     print(f"The NLU server now uses {model_file.name}.")
     return 0
@@ -94,5 +99,7 @@ def register(subparsers: Any) -> None:
     check = commands.add_parser("evaluate", help="rasa data validate + rasa test nlu, thresholds")
     check.add_argument("--out", default=None, help="folder for Rasa's reports")
     check.set_defaults(handler=_evaluate)
-    reload = commands.add_parser("reload", help="make a running NLU server (NLU_URL) load the model")
+    reload = commands.add_parser(
+        "reload", help="make a running NLU server (NLU_URL) load the model"
+    )
     reload.set_defaults(handler=_reload)

@@ -7,6 +7,7 @@ not in process memory, so it holds across restarts and across several console pr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -56,8 +57,6 @@ def create_account(
     session: Session, username: str, password: str, role: str, now: datetime | None = None
 ) -> EditorAccount:
     """A new active account (the caller commits)."""
-    import re
-
     username = username.strip().lower()
     if not re.fullmatch(USERNAME_PATTERN, username):
         raise AccountError(

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
 
 from bot import i18n
+from bot.content.publish import publish
 from bot.content.repository import ContentRepository
 from bot.db import make_engine, make_session_factory
 from bot.editor.accounts import has_role
@@ -57,6 +58,10 @@ def create_app(
         MAX_CONTENT_LENGTH=256 * 1024,  # an answer is a few kB; nothing legitimate is bigger
     )
     sessions = make_session_factory(engine)
+    if ContentRepository(sessions).live_version() is None:
+        # As every entry point does (bot.store): a first run finds the shipped content live,
+        # so the diff pages compare against what workers see rather than against nothing.
+        publish(Path(settings.content_dir), sessions, published_by="first run")
     app.extensions["editor"] = Console(
         settings=settings,
         sessions=sessions,

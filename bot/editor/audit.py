@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from bot.models.editor import EditorAudit
 
 
-def record(session: Session, username: str, action: str, target: str = "", detail: str = "") -> None:
+def record(
+    session: Session, username: str, action: str, target: str = "", detail: str = ""
+) -> None:
     """Add one audit row (the caller's transaction commits it with the action itself)."""
     session.add(
         EditorAudit(
@@ -29,6 +31,4 @@ def record(session: Session, username: str, action: str, target: str = "", detai
 
 def recent(session: Session, limit: int = 200) -> list[EditorAudit]:
     """The newest audit rows first."""
-    return list(
-        session.scalars(select(EditorAudit).order_by(EditorAudit.id.desc()).limit(limit))
-    )
+    return list(session.scalars(select(EditorAudit).order_by(EditorAudit.id.desc()).limit(limit)))

@@ -86,12 +86,17 @@ def new_answer_text(country: str, answer_id: str, today: date) -> str:
 # --- file → form ------------------------------------------------------------------------------
 
 
-def form_values(text: str) -> dict[str, str]:
-    """The text of each form field for an answer file's text (unknown or broken → empty)."""
+def parse(text: str) -> Any:
+    """The round-trip node of a file's text, or ``None`` when it does not parse."""
     try:
-        node = _yaml().load(text) if text else None
+        return _yaml().load(text) if text else None
     except Exception:  # a file that does not parse: the form starts empty, the check says why
-        node = None
+        return None
+
+
+def form_values(text: str, node: Any = None) -> dict[str, str]:
+    """The text of each form field for an answer file (``node``: its already parsed text)."""
+    node = parse(text) if node is None else node
     node = node if isinstance(node, dict) else {}
     values = {name: "" for name in ANSWER_FIELDS}
     for name in ("title", "status", "short", "body", "more"):
@@ -226,14 +231,13 @@ def check_draft(content_dir: Path, rel: str, text: str, today: date) -> DraftChe
     return DraftCheck(tree, report, fields_of(text, own), own)
 
 
-def fields_of(text: str, problems: list[Problem]) -> dict[str, list[Problem]]:
+def fields_of(text: str, problems: list[Problem], node: Any = None) -> dict[str, list[Problem]]:
     """Which form field each problem belongs to, by the line it names."""
-    try:
-        node = _yaml().load(text)
-    except Exception:
-        node = None
+    node = parse(text) if node is None else node
     starts = sorted(
-        (line_of(node, (name,)), name) for name in ANSWER_FIELDS if isinstance(node, dict) and name in node
+        (line_of(node, (name,)), name)
+        for name in ANSWER_FIELDS
+        if isinstance(node, dict) and name in node
     )
     by_field: dict[str, list[Problem]] = {}
     for problem in problems:

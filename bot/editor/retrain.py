@@ -47,7 +47,7 @@ def example_text(question: str) -> str:
 
 
 def add_examples(path: Path, intent: str, questions: list[str]) -> list[str]:
-    """Append the questions under ``intent`` (each once, accent-insensitively); returns those added."""
+    """Append the questions under ``intent``, each once (accents ignored); returns the added."""
     yaml = YAML(typ="rt")
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=2, offset=0)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from bot.content.coverage import CoverageRow, coverage
 from bot.content.loader import ContentTree, load_content
 from bot.content.validate import Report, validate
 
@@ -22,6 +23,7 @@ class Checked:
     tree: ContentTree
     report: Report
     checked_on: date
+    coverage: list[CoverageRow]
 
 
 class ContentState:
@@ -48,6 +50,6 @@ class ContentState:
             if self._checked is None or key != self._key:
                 tree = load_content(self.root)
                 today = date.today()
-                self._checked = Checked(tree, validate(tree, today), today)
+                self._checked = Checked(tree, validate(tree, today), today, coverage(tree))
                 self._key = key
             return self._checked

@@ -56,9 +56,7 @@ def group_questions(session: Session, similarity: int = SIMILARITY) -> list[Ques
         key = normalise(question.text)
         if not key:
             continue
-        group = next(
-            (g for g in groups if fuzz.token_set_ratio(key, g.key) >= similarity), None
-        )
+        group = next((g for g in groups if fuzz.token_set_ratio(key, g.key) >= similarity), None)
         if group is None:
             group = QuestionGroup(key=key)
             groups.append(group)

@@ -6,6 +6,7 @@ check``'s validator (``bot.editor.drafts``), publishing is ``bot.content.publish
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -25,7 +26,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from bot.content.coverage import BROKEN, MISSING, PENDING, PUBLISHED, coverage
+from bot.content.coverage import BROKEN, MISSING, PENDING, PUBLISHED
 from bot.content.loader import ContentTree
 from bot.content.publish import (
     PublishConflict,
@@ -35,12 +36,12 @@ from bot.content.publish import (
     roll_back,
 )
 from bot.content.render import render_answer, render_phrase_card
-from bot.content.schema import COUNTRY_NAMES, HOST_COUNTRIES
+from bot.content.schema import COUNTRY_NAMES, HOST_COUNTRIES, PHRASE_LANGUAGE
 from bot.content.validate import stale_before
 from bot.editor import accounts, audit, drafts, retrain
 from bot.editor.app import Console, console_of, db, requires
 from bot.editor.unanswered import group_questions
-from bot.i18n import _
+from bot.i18n import _, use_locale
 from bot.models.content import Answer, ContentVersion
 from bot.models.editor import ROLES, EditorAccount
 from bot.models.users import FeedbackCount
@@ -108,7 +109,7 @@ def coverage_page() -> str:
     checked = _c().content.get()
     return render_template(
         "coverage.html",
-        rows=coverage(checked.tree),
+        rows=checked.coverage,
         countries=HOST_COUNTRIES,
         names=COUNTRY_NAMES,
         marks={PUBLISHED: "ok", PENDING: "pending", MISSING: "missing", BROKEN: "broken"},
@@ -132,8 +133,6 @@ def _country(country: str) -> str:
 
 
 def _answer_id(answer_id: str) -> str:
-    import re
-
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", answer_id) or len(answer_id) > 100:
         abort(404)
     return answer_id
@@ -177,13 +176,15 @@ def answer_page(country: str, answer_id: str) -> Any:
                                             answer_id=answer_id) + "#preview")  # fmt: skip
         tree, by_field, problems = check.tree, check.by_field, check.problems
     else:
-        values = drafts.form_values(base_text)
-        base = drafts.text_digest(on_disk)
-        text = base_text
         checked = c.content.get()
         tree = checked.tree
+        # the file as the last check read it (parsing YAML is the slow part of this page)
+        item = next((i for i in tree.answers.get(country, []) if i.model.id == answer_id), None)
+        node = item.node if item is not None and exists else drafts.parse(base_text)
+        values = drafts.form_values(base_text, node)
+        base = drafts.text_digest(on_disk)
         problems = [p for p in checked.report.problems if p.path == rel]
-        by_field = drafts.fields_of(text, problems)
+        by_field = drafts.fields_of(base_text, problems, node)
     preview = _preview(tree, country, answer_id)
     return render_template(
         "answer.html",
@@ -204,8 +205,6 @@ def answer_page(country: str, answer_id: str) -> Any:
 
 
 def _phrase_lang(country: str) -> str:
-    from bot.content.schema import PHRASE_LANGUAGE
-
     return PHRASE_LANGUAGE[country]
 
 
@@ -214,12 +213,14 @@ def _preview(tree: ContentTree, country: str, answer_id: str) -> dict[str, Marku
         return None
     view = preview_view(tree, country, answer_id)
     # render_answer escapes all content text and emits only Telegram's tags (<b>, <a>).
-    result = {
-        "short": Markup(render_answer(view, "html")),
-        "full": Markup(render_answer(view, "html", full=True)),
-    }
-    if view.phrases:
-        result["phrases"] = Markup(render_phrase_card(view.phrases, "html"))
+    # Workers read Vietnamese, whatever language the editor's console is in.
+    with use_locale("vi"):
+        result = {
+            "short": Markup(render_answer(view, "html")),
+            "full": Markup(render_answer(view, "html", full=True)),
+        }
+        if view.phrases:
+            result["phrases"] = Markup(render_phrase_card(view.phrases, "html"))
     return result
 
 
@@ -304,9 +305,12 @@ def _changed_answers(tree: ContentTree) -> list[tuple[str, str, list[str]]]:
 def history_page() -> str:
     with db() as s:
         versions = list(s.scalars(select(ContentVersion).order_by(ContentVersion.id.desc())))
-        counts = dict(
-            s.execute(select(Answer.version_id, func.count()).group_by(Answer.version_id)).all()
-        )
+        counts: dict[int, int] = {
+            version: count
+            for version, count in s.execute(
+                select(Answer.version_id, func.count()).group_by(Answer.version_id)
+            )
+        }
     return render_template("history.html", versions=versions, counts=counts)
 
 
@@ -315,7 +319,9 @@ def history_page() -> str:
 def rollback(version_id: int) -> Response:
     c = _c()
     try:
-        result = roll_back(c.sessions, version_id, published_by=f"{_who()} (roll back to v{version_id})")
+        result = roll_back(
+            c.sessions, version_id, published_by=f"{_who()} (roll back to v{version_id})"
+        )
     except LookupError:
         abort(404)
     except PublishConflict:
@@ -337,7 +343,9 @@ def _topics() -> list[tuple[str, str]]:
     titles = {i.model.id: i.model.title for items in tree.answers.values() for i in items}
     intents = tree.intents.model.root if tree.intents else {}
     return [
-        (intent, f"{titles.get(ids[0], ids[0])} ({intent})") for intent, ids in intents.items() if ids
+        (intent, f"{titles.get(ids[0], ids[0])} ({intent})")
+        for intent, ids in intents.items()
+        if ids
     ]
 
 
@@ -346,14 +354,8 @@ def _topics() -> list[tuple[str, str]]:
 def unanswered_page() -> str:
     with db() as s:
         groups = group_questions(s)
-        requested = {
-            row.target
-            for row in audit.recent(s, 1000)
-            if row.action == "need_content"
-        }
-    return render_template(
-        "unanswered.html", groups=groups, topics=_topics(), requested=requested
-    )
+        requested = {row.target for row in audit.recent(s, 1000) if row.action == "need_content"}
+    return render_template("unanswered.html", groups=groups, topics=_topics(), requested=requested)
 
 
 @console.route("/unanswered/example", methods=["POST"])
