@@ -169,6 +169,11 @@ def test_edit_check_fix_preview_publish_and_ask(
         assert "Biên tập nội dung" in driver.title
         shot(name)
     assert "publish_published" in driver.page_source  # the audit page, last shown
+    driver.find_element(By.LINK_TEXT, "English").click()
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Audit log"
+    driver.get(base + "/")
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Topics × countries"
+    shot("14-coverage-english")
 
     result = subprocess.run(
         [sys.executable, "-m", "bot", "ask", "--country", "jp", "bảo hiểm y tế"],

@@ -133,8 +133,8 @@ def _locale() -> str:
     stored = session.get("lang")
     if stored in i18n.SUPPORTED_LOCALES:
         return str(stored)
-    best = request.accept_languages.best_match(i18n.SUPPORTED_LOCALES)
-    return best or i18n.DEFAULT_LOCALE
+    # Vietnamese unless the editor chooses English: many editors' browsers are set to English.
+    return i18n.DEFAULT_LOCALE
 
 
 def _logged_in() -> EditorAccount | None:
