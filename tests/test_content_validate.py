@@ -454,7 +454,8 @@ def test_a_bad_phone_is_the_one_root_cause_reported_first(
     roots = report.root_errors()
     assert len(roots) == 1
     root, follow = roots[0]
-    assert root.where == "contacts/jp.yml:4" and '"1199" is not a valid phone number' in root.message
+    assert root.where == "contacts/jp.yml:4"
+    assert '"1199" is not a valid phone number' in root.message
     assert follow and all(p.cause == root for p in follow)
     assert {p.path for p in follow} >= {AMBULANCE}
     text = report.format()

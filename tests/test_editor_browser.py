@@ -161,7 +161,8 @@ def test_edit_check_fix_preview_publish_and_ask(
     shot("06-publish")
     submit("publish")
     assert "Đã xuất bản phiên bản" in driver.find_element(By.CLASS_NAME, "flash").text
-    for name, path in (("07-history", "/history"), ("08-unanswered", "/unanswered"),
+    _keep_questions(env["DATABASE_URL"])
+    for name, path in (("07-history", "/history"), ("07-contacts", "/file/contacts/jp.yml"), ("08-unanswered", "/unanswered"),
                        ("09-feedback", "/feedback"), ("10-stale", "/stale"),
                        ("11-accounts", "/accounts"), ("12-retrain", "/retrain"),
                        ("13-audit", "/audit")):  # fmt: skip
@@ -169,8 +170,10 @@ def test_edit_check_fix_preview_publish_and_ask(
         assert "Biên tập nội dung" in driver.title
         shot(name)
     assert "publish_published" in driver.page_source  # the audit page, last shown
+    driver.get(base + "/unanswered")
+    assert "×2 — làm sao để đổi công ty ạ" in driver.page_source
     driver.find_element(By.LINK_TEXT, "English").click()
-    assert driver.find_element(By.TAG_NAME, "h1").text == "Audit log"
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Questions the bot could not answer"
     driver.get(base + "/")
     assert driver.find_element(By.TAG_NAME, "h1").text == "Topics × countries"
     shot("14-coverage-english")
@@ -180,3 +183,23 @@ def test_edit_check_fix_preview_publish_and_ask(
         env=env, cwd=REPO, capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
     assert "hỏi quầy bảo hiểm ở tòa thị chính" in result.stdout
+
+
+def _keep_questions(database_url: str) -> None:
+    """Questions the bot kept as unanswered (as the conversation stores them), for the page."""
+    from datetime import date
+
+    from bot.db import make_engine, make_session_factory
+    from bot.users import keep_question
+
+    engine = make_engine(database_url)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            for text, intent in (
+                ("lam sao de doi cong ty", "labour_rights"),
+                ("làm sao để đổi công ty ạ", "labour_rights"),
+                ("xin visa cho vợ sang", "consular_help"),
+            ):
+                keep_question(session, text, intent, 0.3, "jp", date.today())
+    finally:
+        engine.dispose()

@@ -5,6 +5,7 @@ unanswered questions → training example file → background retrain; the repor
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 import time
 from datetime import date
@@ -192,3 +193,67 @@ def test_content_unanswered_command(
     csv_out = capsys.readouterr().out.splitlines()
     assert csv_out[0].startswith("group,count,example")
     assert csv_out[1].startswith("1,2,")
+
+
+def post_file(client: FlaskClient, rel: str, text: str, base: str, action: str) -> str:
+    response = client.post(
+        f"/file/{rel}",
+        data={"csrf_token": csrf(client, "/"), "action": action, "base": base, "text": text},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_contacts_file_check_card_preview_and_save(app: Flask, content_dir: Path) -> None:
+    client = login(app, "editor")
+    rel = "contacts/jp.yml"
+    text = (content_dir / rel).read_text(encoding="utf-8")
+    base = drafts.text_digest(text)
+    page = client.get(f"/file/{rel}").get_data(as_text=True)
+    assert "☎️ <b>Cấp cứu và cứu hỏa</b>: 119" in page  # contacts as Telegram shows them
+
+    broken = text.replace('phones: ["119"]', 'phones: ["1199"]', 1)
+    page = post_file(client, rel, broken, base, "save")
+    assert "Chưa lưu" in page
+    assert '<span id="line-4" class="bad">' in page
+    assert "&#34;1199&#34; is not a valid phone" in page
+    assert (content_dir / rel).read_text(encoding="utf-8") == text
+
+    changed = text.replace("hours: 24/7\n", "hours: 24/7 (cả ngày lễ)\n", 1)
+    page = post_file(client, rel, changed, base, "check")
+    assert "+ hours: 24/7 (cả ngày lễ)" in page
+    assert 'id="card"' not in page  # no number changed: no new card to look at
+    page = post_file(client, rel, changed, base, "save")
+    assert "Đã lưu vào contacts/jp.yml" in page
+    assert (content_dir / rel).read_text(encoding="utf-8") == changed
+
+
+def test_only_content_files_can_be_edited_as_text(app: Flask) -> None:
+    client = login(app, "admin")
+    for rel in ("../pyproject.toml", "answers/jp/ambulance.yml", "topics.yml", "x/../../etc"):
+        assert client.get(f"/file/{rel}").status_code == 404, rel
+    assert client.get("/file/emergency_lexicon.yml").status_code == 200
+
+
+def test_lexicon_duplicate_is_shown_at_its_line(app: Flask, content_dir: Path) -> None:
+    client = login(app, "editor")
+    rel = "emergency_lexicon.yml"
+    text = (content_dir / rel).read_text(encoding="utf-8")
+    first = next(line for line in text.splitlines() if line.startswith("  - "))
+    duplicated = text.replace(first, f"{first}\n{first}", 1)
+    page = post_file(client, rel, duplicated, drafts.text_digest(text), "check")
+    assert "once accents and abbreviations are ignored; remove one" in page
+
+
+def test_a_changed_number_shows_the_new_emergency_card(tmp_path: Path) -> None:
+    content = tmp_path / "real"
+    shutil.copytree(REAL_CONTENT, content)
+    rel = "contacts/jp.yml"
+    text = (content / rel).read_text(encoding="utf-8")
+    changed = text.replace('phones: ["119"]', 'phones: ["119", "03-3212-2323"]', 1)
+    png = drafts.draft_card_png(content, rel, changed, "jp")
+    assert png is not None and png.startswith(b"\x89PNG")
+    assert png != drafts.draft_card_png(content, rel, text, "jp")
+    broken = text.replace('phones: ["119"]', 'phones: ["1199"]', 1)
+    assert drafts.draft_card_png(content, rel, broken, "jp") is None  # it would not publish

@@ -285,6 +285,31 @@ def diff_rows(live: dict[str, Any] | None, draft: dict[str, Any] | None) -> list
     return diffs
 
 
+def diff_rows_by_id(
+    live: dict[str, dict[str, Any]], draft: dict[str, dict[str, Any]]
+) -> list[FieldDiff]:
+    """Line diff per item (contact, lexicon list) between live and draft, by id."""
+    diffs = []
+    for key in [*live, *(k for k in draft if k not in live)]:
+        old = _item_lines(live.get(key))
+        new = _item_lines(draft.get(key))
+        if old != new:
+            diffs.append(FieldDiff(key, list(_marked(old, new))))
+    return diffs
+
+
+def _item_lines(row: dict[str, Any] | None) -> list[str]:
+    if row is None:
+        return []
+    skip = {"id", "version_id", "position", "country", "contact_id"}
+    return [
+        f"{name}: {_one_line(value)}" if name != "terms" else str(term)
+        for name, value in row.items()
+        if name not in skip
+        for term in (value if name == "terms" else [value])
+    ]
+
+
 def _lines(value: Any) -> list[str]:
     if value is None:
         return []
@@ -307,3 +332,56 @@ def _marked(old: list[str], new: list[str]) -> Iterator[tuple[str, str]]:
     for line in difflib.ndiff(old, new):
         if line.startswith(("+ ", "- ", "  ")):
             yield line[0], line[2:]
+
+
+# --- whole files: contacts and the emergency lexicon --------------------------------------------
+
+# Files edited as text in the console (their structure is a list or a few lists, so the text
+# itself is the clearest form); every other file is edited through the answer form.
+TEXT_FILES = (
+    "contacts/jp.yml",
+    "contacts/kr.yml",
+    "contacts/tw.yml",
+    "contacts/vn.yml",
+    "emergency_lexicon.yml",
+)
+
+
+def lines_with_problems(text: str, problems: list[Problem]) -> list[tuple[int, str, list[Problem]]]:
+    """Each line of a file with the problems reported on it (for the inline view)."""
+    at: dict[int, list[Problem]] = {}
+    for problem in problems:
+        at.setdefault(problem.line, []).append(problem)
+    return [(n, line, at.get(n, [])) for n, line in enumerate(text.splitlines(), start=1)]
+
+
+def draft_card_png(content_dir: Path, rel: str, text: str, country: str) -> bytes | None:
+    """The emergency card as it would be with the draft published (``None`` if it cannot be).
+
+    The draft is published into a throw-away database, with the same ``publish`` as the real
+    one, and drawn by the same code as the bot's ``/the`` card.
+    """
+    from bot.content.publish import publish
+    from bot.content.repository import ContentRepository
+    from bot.db import Base, make_engine, make_session_factory
+    from bot.recruitment.card import CARD_WIDTH, card_blocks
+    from bot.recruitment.layout import render_png
+    from bot.recruitment.sheet import NoPublishedContent, emergency_sheet
+
+    with tempfile.TemporaryDirectory(prefix="editor-card-") as tmp:
+        copy = Path(tmp) / "content"
+        shutil.copytree(content_dir, copy)
+        (copy / rel).write_text(text, encoding="utf-8")
+        engine = make_engine(f"sqlite:///{tmp}/preview.db")
+        try:
+            Base.metadata.create_all(engine)
+            sessions = make_session_factory(engine)
+            if publish(copy, sessions, "preview").outcome != "published":
+                return None
+            try:
+                sheet = emergency_sheet(ContentRepository(sessions), country)
+            except NoPublishedContent:
+                return None
+            return render_png(card_blocks(sheet), CARD_WIDTH)
+        finally:
+            engine.dispose()

@@ -6,6 +6,7 @@ check``'s validator (``bot.editor.drafts``), publishing is ``bot.content.publish
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import UTC, date, datetime
 from typing import Any
@@ -31,18 +32,20 @@ from bot.content.loader import ContentTree
 from bot.content.publish import (
     PublishConflict,
     answer_row,
+    contact_row,
     preview_view,
     publish,
     roll_back,
 )
-from bot.content.render import render_answer, render_phrase_card
+from bot.content.render import render_answer, render_contact, render_phrase_card
+from bot.content.repository import contact_view
 from bot.content.schema import COUNTRY_NAMES, HOST_COUNTRIES, PHRASE_LANGUAGE
 from bot.content.validate import stale_before
 from bot.editor import accounts, audit, drafts, retrain
 from bot.editor.app import Console, console_of, db, requires
 from bot.editor.unanswered import group_questions
 from bot.i18n import _, use_locale
-from bot.models.content import Answer, ContentVersion
+from bot.models.content import Answer, Contact, ContentVersion, LexiconTerm
 from bot.models.editor import ROLES, EditorAccount
 from bot.models.users import FeedbackCount
 
@@ -115,6 +118,7 @@ def coverage_page() -> str:
         marks={PUBLISHED: "ok", PENDING: "pending", MISSING: "missing", BROKEN: "broken"},
         errors=len(checked.report.errors),
         feedback=_feedback_totals(),
+        text_files=drafts.TEXT_FILES,
     )
 
 
@@ -243,6 +247,119 @@ def _live_row(country: str, answer_id: str) -> dict[str, Any] | None:
         return {a.key: getattr(row, a.key) for a in row.__mapper__.column_attrs}
 
 
+# --- contacts and the emergency lexicon (edited as text) -------------------------------------
+
+
+@console.route("/file/<path:rel>", methods=["GET", "POST"])
+@requires("editor")
+def file_page(rel: str) -> Any:
+    if rel not in drafts.TEXT_FILES:
+        abort(404)
+    c = _c()
+    on_disk = drafts.read_text(c.settings.content_dir, rel)
+    message = None
+    if request.method == "POST":
+        text = request.form.get("text", "").replace("\r\n", "\n")
+        base = request.form.get("base", "")
+        check = drafts.check_draft(c.settings.content_dir, rel, text, date.today())
+        tree, problems = check.tree, check.problems
+        if request.form.get("action") == "save":
+            if not check.ok:
+                message = _("Chưa lưu: hãy sửa các lỗi được đánh dấu bên dưới.")
+            else:
+                try:
+                    drafts.save(c.settings.content_dir, rel, text, base)
+                except drafts.EditConflict:
+                    message = _(
+                        "Chưa lưu: người khác vừa lưu tệp này. Mở lại trang để xem bản mới, "
+                        "rồi sửa lại."
+                    )
+                else:
+                    with db() as s:
+                        audit.record(s, _who(), "save_file", rel)
+                    flash(_("Đã lưu vào {file}. Bản này chưa được xuất bản.").format(file=rel))
+                    return redirect(url_for("console.file_page", rel=rel))
+    else:
+        text, base = on_disk, drafts.text_digest(on_disk)
+        checked = c.content.get()
+        tree, problems = checked.tree, [p for p in checked.report.problems if p.path == rel]
+    country = (
+        rel.removeprefix("contacts/").removesuffix(".yml") if rel.startswith("contacts/") else None
+    )
+    contacts, diff, card = [], [], None
+    if country is not None:
+        contacts = _contact_previews(tree, country)
+        diff = drafts.diff_rows_by_id(_live_contacts(country), _draft_contacts(tree, country))
+        phones_changed = any(line.startswith("phones:") for d in diff for _k, line in d.lines)
+        if country in HOST_COUNTRIES and phones_changed and request.method == "POST":
+            png = drafts.draft_card_png(c.settings.content_dir, rel, text, country)
+            card = base64.b64encode(png).decode("ascii") if png else None
+    elif tree.lexicon is not None:
+        diff = drafts.diff_rows_by_id(_live_lexicon(), _draft_lexicon(tree))
+    return render_template(
+        "file.html",
+        rel=rel,
+        text=text,
+        base=base,
+        message=message,
+        problems=problems,
+        lines=drafts.lines_with_problems(text, problems),
+        contacts=contacts,
+        diff=diff,
+        card=card,
+    )
+
+
+def _contact_previews(tree: ContentTree, country: str) -> list[tuple[str, str, Markup]]:
+    with use_locale("vi"):
+        return [
+            (
+                item.model.id,
+                item.model.status,
+                Markup(render_contact(contact_view(contact_row(item.model, country, n)), "html")),
+            )
+            for n, item in enumerate(tree.contacts.get(country, []))
+        ]
+
+
+def _draft_contacts(tree: ContentTree, country: str) -> dict[str, dict[str, Any]]:
+    return {
+        item.model.id: contact_row(item.model, country, n)
+        for n, item in enumerate(tree.contacts.get(country, []))
+        if item.model.status == "published"
+    }
+
+
+def _live_contacts(country: str) -> dict[str, dict[str, Any]]:
+    with db() as s:
+        return {
+            row.contact_id: {a.key: getattr(row, a.key) for a in row.__mapper__.column_attrs}
+            for row in s.scalars(
+                select(Contact)
+                .join(ContentVersion, ContentVersion.id == Contact.version_id)
+                .where(ContentVersion.is_live, Contact.country == country)
+            )
+        }
+
+
+def _draft_lexicon(tree: ContentTree) -> dict[str, dict[str, Any]]:
+    assert tree.lexicon is not None
+    return {kind: {"terms": [t for t in terms if t]} for kind, terms in tree.lexicon.model}
+
+
+def _live_lexicon() -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    with db() as s:
+        for term in s.scalars(
+            select(LexiconTerm)
+            .join(ContentVersion, ContentVersion.id == LexiconTerm.version_id)
+            .where(ContentVersion.is_live)
+            .order_by(LexiconTerm.position)
+        ):
+            found.setdefault(term.kind, {"terms": []})["terms"].append(term.term)
+    return found
+
+
 # --- publishing and history -------------------------------------------------------------------
 
 
@@ -338,15 +455,10 @@ def rollback(version_id: int) -> Response:
 
 
 def _topics() -> list[tuple[str, str]]:
-    """(intent, label) for every topic the NLU knows, labelled with its first answer's title."""
+    """(intent, label) for every topic the NLU knows, labelled with the answers it opens."""
     tree = _c().content.get().tree
-    titles = {i.model.id: i.model.title for items in tree.answers.values() for i in items}
     intents = tree.intents.model.root if tree.intents else {}
-    return [
-        (intent, f"{titles.get(ids[0], ids[0])} ({intent})")
-        for intent, ids in intents.items()
-        if ids
-    ]
+    return [(intent, f"{intent}: {', '.join(ids)}") for intent, ids in intents.items() if ids]
 
 
 @console.route("/unanswered")
