@@ -19,7 +19,7 @@ from bot.__main__ import main
 from bot.content.repository import ContentRepository
 from bot.editor import drafts
 from bot.editor.app import console_of
-from bot.editor.retrain import Retrainer, add_examples, intent_for_topic
+from bot.editor.retrain import Retrainer, add_examples, intent_for_topic, remove_examples
 from bot.users import keep_question
 from tests.editor_support import csrf, login, make_console
 
@@ -257,3 +257,26 @@ def test_a_changed_number_shows_the_new_emergency_card(tmp_path: Path) -> None:
     assert png != drafts.draft_card_png(content, rel, text, "jp")
     broken = text.replace('phones: ["119"]', 'phones: ["1199"]', 1)
     assert drafts.draft_card_png(content, rel, broken, "jp") is None  # it would not publish
+
+
+def test_examples_are_removed_when_the_quality_gate_fails(tmp_path: Path) -> None:
+    path = tmp_path / "editor_examples.yml"
+    add_examples(path, "find_clinic", ["bệnh viện nào gần"])
+    added = add_examples(path, "find_clinic", ["khám răng ở đâu"])
+    failing = Retrainer(
+        [
+            ("train", [sys.executable, "-c", "print('ok')"]),
+            ("quality gate", [sys.executable, "-c", "import sys; print('FAIL'); sys.exit(1)"]),
+            ("switch", [sys.executable, "-c", "print('never')"]),
+        ]
+    )
+    job = failing.start("erin", undo=lambda: remove_examples(path, "find_clinic", added))
+    assert job is not None
+    deadline = time.monotonic() + 10
+    while job.running:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert [s.state for s in job.steps] == ["done", "failed", "skipped"]
+    assert job.outcome == "failed" and job.undone
+    text = path.read_text(encoding="utf-8")
+    assert "bệnh viện nào gần" in text and "khám răng ở đâu" not in text

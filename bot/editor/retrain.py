@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,6 +87,38 @@ def add_examples(path: Path, intent: str, questions: list[str]) -> list[str]:
         return added
 
 
+def remove_examples(path: Path, intent: str, examples: list[str]) -> None:
+    """Take examples out again (a retrain with them failed the quality gate)."""
+    yaml = YAML(typ="rt")
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=2, offset=0)
+    drop = {normalise(example) for example in examples}
+    with _lock:
+        doc = yaml.load(path.read_text(encoding="utf-8")) if path.is_file() else None
+        if not isinstance(doc, CommentedMap):
+            return
+        blocks = doc.get("nlu") or []
+        for block in list(blocks):
+            if block.get("intent") != intent:
+                continue
+            kept = [
+                line
+                for line in str(block.get("examples", "")).splitlines()
+                if normalise(line.removeprefix("- ")) not in drop
+            ]
+            if kept:
+                block["examples"] = LiteralScalarString("\n".join(kept) + "\n")
+            else:
+                blocks.remove(block)
+        out = io.StringIO()
+        yaml.dump(doc, out)
+        path.write_text(out.getvalue(), encoding="utf-8")
+
+
+# Steps whose failure means the new examples must not stay: the next model would be untested.
+GATED_STEPS = ("train", "quality gate")
+
+
 @dataclass
 class Step:
     name: str
@@ -102,6 +135,7 @@ class RetrainJob:
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
     log: deque[str] = field(default_factory=lambda: deque(maxlen=20))
+    undone: bool = False  # the examples were taken out again after a failure
 
     @property
     def running(self) -> bool:
@@ -136,23 +170,29 @@ class Retrainer:
         self._lock = threading.Lock()
         self.current: RetrainJob | None = None
 
-    def start(self, started_by: str) -> RetrainJob | None:
-        """Start a job unless one is running (then ``None``: the running one includes the edit
-        only if it started training after it, so the editor starts another when it ends)."""
+    def start(self, started_by: str, undo: Callable[[], None] | None = None) -> RetrainJob | None:
+        """Start a job unless one is running (then ``None``: the editor starts another when it
+        ends). ``undo`` runs when training or the quality gate fails (removes the examples)."""
         with self._lock:
             if self.current is not None and self.current.running:
                 return None
             job = RetrainJob(started_by, [Step(name) for name, _ in self._commands])
             self.current = job
-        threading.Thread(target=self._run, args=(job,), daemon=True).start()
+        threading.Thread(target=self._run, args=(job, undo), daemon=True).start()
         return job
 
-    def _run(self, job: RetrainJob) -> None:
+    def _run(self, job: RetrainJob, undo: Callable[[], None] | None) -> None:
         try:
             for step, (_, command) in zip(job.steps, self._commands, strict=True):
                 if not self._run_step(job, step, command):
                     for later in job.steps[job.steps.index(step) + 1 :]:
                         later.state = "skipped"
+                    if undo is not None and step.name in GATED_STEPS:
+                        undo()
+                        job.log.append(
+                            "the new examples were removed again; the bot keeps its model"
+                        )
+                        job.undone = True
                     break
         finally:
             job.finished = time.monotonic()

@@ -484,9 +484,14 @@ def add_example() -> Response:
         if group is None:
             flash(_("Nhóm câu hỏi này không còn nữa (câu hỏi được xóa sau 90 ngày)."))
             return redirect(url_for("console.unanswered_page"))
-        added = retrain.add_examples(c.settings.editor_examples_file, intent, group.texts)
+        path = c.settings.editor_examples_file
+        added = retrain.add_examples(path, intent, group.texts)
         audit.record(s, _who(), "add_example", intent, f"{len(added)} example(s)")
-        job = c.retrainer.start(_who()) if added else None
+        job = None
+        if added:
+            job = c.retrainer.start(
+                _who(), undo=lambda: retrain.remove_examples(path, intent, added)
+            )
         if job is not None:
             audit.record(s, _who(), "retrain_start", intent)
     if not added:
