@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+import socket
+import subprocess
+import time
 from pathlib import Path
 
+import httpx
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -52,3 +56,23 @@ def login(app: Flask, role: str) -> FlaskClient:
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for(base: str, server: subprocess.Popen[bytes]) -> None:
+    """Until the console answers (it publishes the content on a first run)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(base + "/login", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert server.poll() is None and time.monotonic() < deadline, "console did not start"
+        time.sleep(0.2)

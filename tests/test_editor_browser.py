@@ -9,36 +9,26 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.conftest import FIXTURE_CONTENT
+from tests.conftest import EDITOR_CHROMEDRIVER, FIXTURE_CONTENT
+from tests.editor_support import free_port, wait_for
 
 pytestmark = pytest.mark.e2e
 
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "a long enough password"
 NEW_SHORT = "Có thẻ bảo hiểm, bạn trả **30%** tiền khám; hỏi **quầy bảo hiểm** ở tòa thị chính."
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def console(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    if not CHROMEDRIVER.exists() or shutil.which("chromium") is None:
+    if not EDITOR_CHROMEDRIVER.exists() or shutil.which("chromium") is None:
         pytest.skip("needs Debian's chromium and chromium-driver (scripts/install-chromium.sh)")
     shutil.copytree(FIXTURE_CONTENT, tmp_path / "content")
     env = {
@@ -54,48 +44,18 @@ def console(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
          "--password-stdin"],
         input=PASSWORD + "\n", text=True, env=env, check=True, cwd=REPO, capture_output=True,
     )  # fmt: skip
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "bot", "editor", "--port", str(port)],
         env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://localhost:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/login", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, "console did not start"
-            time.sleep(0.2)
+        wait_for(base, server)
         yield base, env
     finally:
         server.terminate()
         server.wait(10)
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[object]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'chromium'}",
-        "--window-size=412,1400",  # a phone's width
-    ):  # fmt: skip
-        options.add_argument(flag)
-    options.binary_location = shutil.which("chromium") or "chromium"
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.implicitly_wait(5)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def test_edit_check_fix_preview_publish_and_ask(
