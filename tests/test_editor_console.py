@@ -280,3 +280,14 @@ def test_examples_are_removed_when_the_quality_gate_fails(tmp_path: Path) -> Non
     assert job.outcome == "failed" and job.undone
     text = path.read_text(encoding="utf-8")
     assert "bệnh viện nào gần" in text and "khám răng ở đâu" not in text
+
+
+def test_a_change_that_breaks_other_files_is_not_saved(app: Flask, content_dir: Path) -> None:
+    client = login(app, "editor")
+    rel = "contacts/jp.yml"
+    text = (content_dir / rel).read_text(encoding="utf-8")
+    renamed = text.replace("- id: jp-ambulance-fire", "- id: jp-ambulance-fire-119", 1)
+    page = post_file(client, rel, renamed, drafts.text_digest(text), "save")
+    assert "Chưa lưu" in page and 'id="elsewhere"' in page
+    assert "answers/jp/ambulance.yml:" in page  # lists jp-ambulance-fire, which no longer exists
+    assert (content_dir / rel).read_text(encoding="utf-8") == text

@@ -211,14 +211,22 @@ class DraftCheck:
     report: Report
     by_field: dict[str, list[Problem]]  # "" = the file as a whole
     problems: list[Problem]  # the draft file's own, errors first
+    # errors in other files that the draft would cause (e.g. an answer using a removed contact)
+    elsewhere: list[Problem]
 
     @property
     def ok(self) -> bool:
-        return not any(p.severity == "error" for p in self.problems)
+        return not self.elsewhere and not any(p.severity == "error" for p in self.problems)
 
 
-def check_draft(content_dir: Path, rel: str, text: str, today: date) -> DraftCheck:
-    """Validate the content as it would be with ``text`` saved at ``rel`` (nothing is written)."""
+def check_draft(
+    content_dir: Path, rel: str, text: str, today: date, before: Report | None = None
+) -> DraftCheck:
+    """Validate the content as it would be with ``text`` saved at ``rel`` (nothing is written).
+
+    ``before`` is the check of the content as it is: errors elsewhere that it already has are
+    not blamed on the draft.
+    """
     with tempfile.TemporaryDirectory(prefix="editor-check-") as tmp:
         copy = Path(tmp) / "content"
         shutil.copytree(content_dir, copy)
@@ -228,7 +236,9 @@ def check_draft(content_dir: Path, rel: str, text: str, today: date) -> DraftChe
     report = validate(tree, today)
     own = [p for p in report.problems if p.path == rel]
     own.sort(key=lambda p: ({"error": 0, "warning": 1, "pending": 2}[p.severity], p.line))
-    return DraftCheck(tree, report, fields_of(text, own), own)
+    known = {(p.path, p.message) for p in before.errors} if before is not None else set()
+    elsewhere = [p for p in report.errors if p.path != rel and (p.path, p.message) not in known]
+    return DraftCheck(tree, report, fields_of(text, own), own, elsewhere)
 
 
 def fields_of(text: str, problems: list[Problem], node: Any = None) -> dict[str, list[Problem]]:

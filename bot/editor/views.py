@@ -142,6 +142,18 @@ def _answer_id(answer_id: str) -> str:
     return answer_id
 
 
+def _save_checked(rel: str, text: str, base: str, check: drafts.DraftCheck) -> str | None:
+    """Save a checked draft; ``None`` when saved, else why not (shown above the form)."""
+    if not check.ok:
+        return _("Chưa lưu: hãy sửa các lỗi được đánh dấu bên dưới.")
+    try:
+        drafts.save(_c().settings.content_dir, rel, text, base)
+    except drafts.EditConflict:
+        return _("Chưa lưu: người khác vừa lưu tệp này. Mở lại trang để xem bản mới, rồi sửa lại.")
+    flash(_("Đã lưu vào {file}. Bản này chưa được xuất bản.").format(file=rel))
+    return None
+
+
 @console.route("/answer/<country>/<answer_id>", methods=["GET", "POST"])
 @requires("editor")
 def answer_page(country: str, answer_id: str) -> Any:
@@ -156,28 +168,19 @@ def answer_page(country: str, answer_id: str) -> Any:
         values = {name: request.form.get(name, "") for name in drafts.ANSWER_FIELDS}
         base = request.form.get("base", "")
         text = drafts.apply_form(base_text, values, country)
-        check = drafts.check_draft(c.settings.content_dir, rel, text, date.today())
+        check = drafts.check_draft(
+            c.settings.content_dir, rel, text, date.today(), c.content.get().report
+        )
+        elsewhere = check.elsewhere
         if request.form.get("action") == "save":
-            if not check.ok:
-                message = _("Chưa lưu: hãy sửa các lỗi được đánh dấu bên dưới.")
-            else:
-                try:
-                    drafts.save(c.settings.content_dir, rel, text, base)
-                except drafts.EditConflict:
-                    message = _(
-                        "Chưa lưu: người khác vừa lưu câu trả lời này. Mở lại trang để xem "
-                        "bản mới, rồi sửa lại."
-                    )
-                else:
-                    with db() as s:
-                        changed = ", ".join(
-                            n for n in drafts.ANSWER_FIELDS
-                            if values[n].strip() != drafts.form_values(base_text)[n].strip()
-                        )  # fmt: skip
-                        audit.record(s, _who(), "save_answer", rel, f"fields: {changed}")
-                    flash(_("Đã lưu vào {file}. Bản này chưa được xuất bản.").format(file=rel))
-                    return redirect(url_for("console.answer_page", country=country,
-                                            answer_id=answer_id) + "#preview")  # fmt: skip
+            message = _save_checked(rel, text, base, check)
+            if message is None:
+                old = drafts.form_values(base_text)
+                changed = [n for n in drafts.ANSWER_FIELDS if values[n].strip() != old[n].strip()]
+                with db() as s:
+                    audit.record(s, _who(), "save_answer", rel, "fields: " + ", ".join(changed))
+                page = url_for("console.answer_page", country=country, answer_id=answer_id)
+                return redirect(page + "#preview")
         tree, by_field, problems = check.tree, check.by_field, check.problems
     else:
         checked = c.content.get()
@@ -189,6 +192,7 @@ def answer_page(country: str, answer_id: str) -> Any:
         base = drafts.text_digest(on_disk)
         problems = [p for p in checked.report.problems if p.path == rel]
         by_field = drafts.fields_of(base_text, problems, node)
+        elsewhere = []
     preview = _preview(tree, country, answer_id)
     return render_template(
         "answer.html",
@@ -200,16 +204,12 @@ def answer_page(country: str, answer_id: str) -> Any:
         base=base,
         by_field=by_field,
         problems=problems,
+        elsewhere=elsewhere,
         message=message,
         preview=preview,
         diff=drafts.diff_rows(_live_row(country, answer_id), _draft_row(tree, country, answer_id)),
-        fields=drafts.ANSWER_FIELDS,
-        lang=_phrase_lang(country),
+        lang=PHRASE_LANGUAGE[country],
     )
-
-
-def _phrase_lang(country: str) -> str:
-    return PHRASE_LANGUAGE[country]
 
 
 def _preview(tree: ContentTree, country: str, answer_id: str) -> dict[str, Markup] | None:
@@ -261,28 +261,21 @@ def file_page(rel: str) -> Any:
     if request.method == "POST":
         text = request.form.get("text", "").replace("\r\n", "\n")
         base = request.form.get("base", "")
-        check = drafts.check_draft(c.settings.content_dir, rel, text, date.today())
-        tree, problems = check.tree, check.problems
+        check = drafts.check_draft(
+            c.settings.content_dir, rel, text, date.today(), c.content.get().report
+        )
+        tree, problems, elsewhere = check.tree, check.problems, check.elsewhere
         if request.form.get("action") == "save":
-            if not check.ok:
-                message = _("Chưa lưu: hãy sửa các lỗi được đánh dấu bên dưới.")
-            else:
-                try:
-                    drafts.save(c.settings.content_dir, rel, text, base)
-                except drafts.EditConflict:
-                    message = _(
-                        "Chưa lưu: người khác vừa lưu tệp này. Mở lại trang để xem bản mới, "
-                        "rồi sửa lại."
-                    )
-                else:
-                    with db() as s:
-                        audit.record(s, _who(), "save_file", rel)
-                    flash(_("Đã lưu vào {file}. Bản này chưa được xuất bản.").format(file=rel))
-                    return redirect(url_for("console.file_page", rel=rel))
+            message = _save_checked(rel, text, base, check)
+            if message is None:
+                with db() as s:
+                    audit.record(s, _who(), "save_file", rel)
+                return redirect(url_for("console.file_page", rel=rel))
     else:
         text, base = on_disk, drafts.text_digest(on_disk)
         checked = c.content.get()
         tree, problems = checked.tree, [p for p in checked.report.problems if p.path == rel]
+        elsewhere = []
     country = (
         rel.removeprefix("contacts/").removesuffix(".yml") if rel.startswith("contacts/") else None
     )
@@ -303,6 +296,7 @@ def file_page(rel: str) -> Any:
         base=base,
         message=message,
         problems=problems,
+        elsewhere=elsewhere,
         lines=drafts.lines_with_problems(text, problems),
         contacts=contacts,
         diff=diff,
