@@ -15,7 +15,8 @@ from bot.settings import REPO_ROOT, get_settings
 
 def _train(args: argparse.Namespace) -> int:
     path = model.train(get_settings(), force=args.force)
-    print(path.relative_to(REPO_ROOT))
+    # NLU_MODEL_DIR may be outside the checkout (CI caches, tests)
+    print(path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path)
     return 0
 
 
