@@ -36,7 +36,8 @@ def test_an_unanswered_question_is_answered_after_retraining(
 ) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.remote.webdriver import WebDriver
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     rasa_venv = Settings().rasa_venv
     if not (rasa_venv / "bin" / "rasa").exists():
@@ -73,11 +74,12 @@ def test_an_unanswered_question_is_answered_after_retraining(
         driver.find_element(By.ID, "username").send_keys("lan")
         driver.find_element(By.ID, "password").send_keys(PASSWORD)
         driver.find_element(By.ID, "login").click()
+        WebDriverWait(driver, 30).until(expected_conditions.url_to_be(base + "/"))
         driver.get(base + "/unanswered")
         group = driver.find_element(By.ID, "group-1")
         Select(group.find_element(By.NAME, "topic")).select_by_value(TOPIC)
         group.find_element(By.CSS_SELECTOR, "form button").click()
-        assert driver.current_url.endswith("/retrain")
+        WebDriverWait(driver, 30).until(expected_conditions.url_to_be(base + "/retrain"))
         deadline = time.monotonic() + 1200
         while "Đang chạy" in driver.find_element(By.ID, "retrain-state").text:
             assert time.monotonic() < deadline, "retrain did not finish in 20 minutes"

@@ -63,7 +63,7 @@ def test_forms_refuse_without_csrf_token(app: Flask, content_dir: Path) -> None:
     for path in POST_FORMS:
         response = client.post(path, data={"short": "changed", "action": "save"})
         assert response.status_code == 400, path
-        assert "CSRF" in response.get_data(as_text=True)
+        assert "(CSRF)" in response.get_data(as_text=True)
     assert (content_dir / "answers/jp/ambulance.yml").read_text(encoding="utf-8") == before
     # the login form too: no token, no login
     fresh = app.test_client()
@@ -180,3 +180,25 @@ def _digest(app: Flask) -> str:
     return drafts.text_digest(
         drafts.read_text(c.settings.content_dir, "answers/jp/health-insurance.yml")
     )
+
+
+def test_refusals_are_pages_an_editor_understands(app: Flask) -> None:
+    editor = login(app, "editor")
+    response = editor.get("/accounts")
+    assert response.status_code == 403
+    assert "Vai trò của bạn không được làm việc này." in response.get_data(as_text=True)
+    assert editor.get("/answer/xx/ambulance").status_code == 404
+    assert app.test_client().get("/no-such-page").status_code == 302  # login first, even here
+
+
+def test_the_login_page_says_how_to_create_the_first_admin(
+    database_url: str, content_dir: Path, tmp_path: Path
+) -> None:
+    from bot.editor.app import create_app
+    from bot.settings import Settings
+
+    settings = Settings(
+        database_url=database_url, content_dir=content_dir, editor_cookie_secure=False
+    )
+    page = create_app(settings, secret_key="k" * 64).test_client().get("/login")
+    assert "python -m bot editor create-admin" in page.get_data(as_text=True)

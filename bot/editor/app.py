@@ -16,9 +16,10 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from flask import Flask, abort, g, redirect, request, session, url_for
-from flask_wtf.csrf import CSRFProtect
+from flask import Flask, abort, g, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from bot import i18n
@@ -70,6 +71,9 @@ def create_app(
         retrainer=retrainer or Retrainer(),
     )
     CSRFProtect(app)
+    app.register_error_handler(CSRFError, _csrf_error)
+    for code in (400, 403, 404, 413):
+        app.register_error_handler(code, _error)
     app.jinja_env.globals.update(_=i18n.gettext, has_role=has_role)
     app.before_request(_before)
     app.teardown_request(_teardown)
@@ -167,6 +171,24 @@ def _headers(response: Response) -> Response:
     if request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _csrf_error(error: CSRFError) -> tuple[str, int]:
+    message = i18n.gettext(
+        "Biểu mẫu đã hết hạn hoặc không hợp lệ (CSRF). Hãy tải lại trang rồi thử lại."
+    )
+    return render_template("error.html", message=message), 400
+
+
+def _error(error: HTTPException) -> tuple[str, int]:
+    messages = {
+        403: i18n.gettext("Vai trò của bạn không được làm việc này."),
+        404: i18n.gettext("Không có trang này."),
+        413: i18n.gettext("Nội dung gửi lên quá lớn."),
+    }
+    code = error.code or 400
+    message = messages.get(code, i18n.gettext("Yêu cầu không hợp lệ."))
+    return render_template("error.html", message=message), code
 
 
 def requires(role: str) -> Callable[[F], F]:

@@ -85,7 +85,9 @@ def login() -> Any:
             ).format(n=accounts.LOCK_MINUTES)
         else:
             error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
-    return render_template("login.html", error=error), 401 if error else 200
+    with db() as s:
+        first_run = s.scalars(select(EditorAccount.id).limit(1)).first() is None
+    return render_template("login.html", error=error, first_run=first_run), 401 if error else 200
 
 
 def _safe_next(target: str | None) -> str:
