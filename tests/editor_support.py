@@ -14,7 +14,8 @@ from flask.testing import FlaskClient
 
 from bot.content.publish import publish
 from bot.editor import accounts
-from bot.editor.app import console_of, create_app
+from bot.editor.app import create_app
+from bot.editor.context import console_of
 from bot.editor.retrain import Retrainer
 from bot.settings import Settings
 

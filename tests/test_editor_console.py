@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from bot.__main__ import main
 from bot.content.repository import ContentRepository
 from bot.editor import drafts
-from bot.editor.app import console_of
+from bot.editor.context import console_of
 from bot.editor.retrain import Retrainer, add_examples, intent_for_topic, remove_examples
 from bot.users import keep_question
 from tests.editor_support import csrf, login, make_console

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from bot.editor.app import console_of
+from bot.editor.context import console_of
 from bot.models.editor import EditorAccount, EditorAudit
 from tests.editor_support import PASSWORD, csrf, login, make_console
 

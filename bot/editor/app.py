@@ -9,16 +9,11 @@ the login page and its stylesheet requires a logged-in account.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar, cast
 
-from flask import Flask, abort, g, redirect, render_template, request, session, url_for
+from flask import Flask, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -27,14 +22,15 @@ from bot.content.publish import publish
 from bot.content.repository import ContentRepository
 from bot.db import make_engine, make_session_factory
 from bot.editor.accounts import has_role
+from bot.editor.context import Console, db
 from bot.editor.retrain import Retrainer
 from bot.editor.state import ContentState
+from bot.editor.views import console
 from bot.migrate import upgrade
 from bot.models.editor import EditorAccount
 from bot.settings import VAR_DIR, Settings
 from bot.users import load_or_create_key
 
-F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC_ENDPOINTS = {"console.login", "static"}
 SESSION_HOURS = 8
 
@@ -66,7 +62,6 @@ def create_app(
     app.extensions["editor"] = Console(
         settings=settings,
         sessions=sessions,
-        repository=ContentRepository(sessions, refresh_seconds=1.0),
         content=ContentState(Path(settings.content_dir)),
         retrainer=retrainer or Retrainer(),
     )
@@ -79,47 +74,14 @@ def create_app(
     app.teardown_request(_teardown)
     app.after_request(_headers)
 
-    from bot.editor.views import console
-
     app.register_blueprint(console)
     return app
-
-
-class Console:
-    """What every request needs: settings, database, live content, files, the retrain job."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        sessions: sessionmaker[Session],
-        repository: ContentRepository,
-        content: ContentState,
-        retrainer: Retrainer,
-    ) -> None:
-        self.settings = settings
-        self.sessions = sessions
-        self.repository = repository
-        self.content = content
-        self.retrainer = retrainer
-
-
-def console_of(app: Flask) -> Console:
-    return cast(Console, app.extensions["editor"])
 
 
 def _secret_key(settings: Settings) -> str:
     if settings.editor_secret_key is not None:
         return settings.editor_secret_key.get_secret_value()
     return load_or_create_key(VAR_DIR / "editor-secret.key").decode("ascii")
-
-
-@contextmanager
-def db() -> Iterator[Session]:
-    """A session for this request, committed when the block ends without error."""
-    from flask import current_app
-
-    with console_of(current_app).sessions() as s, s.begin():
-        yield s
 
 
 def _before() -> Response | None:
@@ -189,21 +151,3 @@ def _error(error: HTTPException) -> tuple[str, int]:
     code = error.code or 400
     message = messages.get(code, i18n.gettext("Yêu cầu không hợp lệ."))
     return render_template("error.html", message=message), code
-
-
-def requires(role: str) -> Callable[[F], F]:
-    """Refuse (403) unless the logged-in account has ``role`` or a higher one."""
-
-    def decorate(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            account = g.get("account")
-            if account is None:
-                return redirect(url_for("console.login"))
-            if not has_role(account.role, role):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return cast(F, wrapper)
-
-    return decorate

@@ -42,7 +42,7 @@ from bot.content.repository import contact_view
 from bot.content.schema import COUNTRY_NAMES, HOST_COUNTRIES, PHRASE_LANGUAGE
 from bot.content.validate import stale_before
 from bot.editor import accounts, audit, drafts, retrain
-from bot.editor.app import Console, console_of, db, requires
+from bot.editor.context import Console, console_of, db, requires
 from bot.editor.unanswered import group_questions
 from bot.i18n import _, use_locale
 from bot.models.content import Answer, Contact, ContentVersion, LexiconTerm
@@ -71,7 +71,9 @@ def login() -> Any:
         password = request.form.get("password", "")[:1024]
         with db() as s:
             outcome = accounts.authenticate(s, username, password)
-            audit.record(s, username or "?", f"login_{outcome.status}")
+            # A name that is no account is not written down: it may be a mistyped password.
+            known = accounts.find_account(s, username) is not None
+            audit.record(s, username.strip().lower() if known else "?", f"login_{outcome.status}")
             if outcome.status == "ok":
                 assert outcome.account is not None
                 session.clear()
