@@ -12,14 +12,17 @@ from actions.reply import Reply, SetCountry
 from actions.topic import ShowAnswerAction
 from bot.content.repository import ContentRepository
 from bot.i18n import _
+from bot.users import KEEP_QUESTIONS_DAYS
 
 
 def privacy_summary() -> str:
     """The one-paragraph version of /privacy shown when someone starts."""
     return _(
-        "Mình chỉ lưu nước, ngôn ngữ bạn chọn và ngày dùng, dưới một mã ẩn danh; không lưu tên, "
-        "số điện thoại hay tin nhắn của bạn. Xem /privacy, xóa hết bằng /xoadulieu."
-    )
+        "Mình lưu nước, ngôn ngữ bạn chọn và ngày dùng dưới một mã ẩn danh, không lưu tên hay số "
+        "điện thoại của bạn. Mình không lưu tin nhắn của bạn, trừ câu hỏi chưa trả lời được: đã "
+        "xóa tên, số điện thoại và email, không gắn với bạn, tự xóa sau {days} ngày. Xem "
+        "/privacy, xóa hết bằng /xoadulieu."
+    ).format(days=KEEP_QUESTIONS_DAYS)
 
 
 @dataclass(frozen=True)

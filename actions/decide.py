@@ -31,6 +31,7 @@ from bot.i18n import _
 from bot.nlu.client import NluResult
 from bot.settings import get_settings
 from vietnlp.intents import EMERGENCY_INTENTS
+from vietnlp.text import normalise
 
 # The old chapter-level intents (the test content still uses them) and the topic-level ones.
 EMERGENCY_INTENT_KINDS = {
@@ -50,6 +51,44 @@ def named_country(nlu: NluResult | None) -> str | None:
     """The country the message names ("ở Hàn…"), from the NLU's country entity."""
     entity = nlu.entity("country") if nlu else None
     return country_code(entity.value) if entity else None
+
+
+# Words just before a country that say it is where the person was, or is now.
+_PAST = frozenset({"tung", "truoc", "hoi", "cu", "truoc day", "nam ngoai"})
+_NOW = frozenset({"dang", "gio", "hien", "bay gio", "moi qua", "moi sang", "hien tai", "nay"})
+
+
+def current_country(nlu: NluResult | None, text: str, stored: str | None) -> str | None:
+    """Where the person is, when the message names countries ("hồi ở Đài… giờ qua Nhật").
+
+    A country named with "đang/giờ/mới qua" wins; then the country they chose, when the message
+    names it too; then one not named with "từng/trước/hồi", a later one over an earlier one
+    (stories go from then to now).
+    """
+    if nlu is None:
+        return None
+    named: list[tuple[int, str]] = []
+    for entity in nlu.entities:
+        code = country_code(entity.value) if entity.entity == "country" else None
+        if code is None:
+            continue
+        before = normalise(text[max(0, entity.start - 30) : entity.start]).split()[-5:]
+        weight = 0
+        for i in range(len(before) - 1, -1, -1):  # the marker nearest to the country decides
+            words = {before[i], " ".join(before[max(0, i - 1) : i + 1])}
+            if words & _NOW:
+                weight = 1
+                break
+            if words & _PAST:
+                weight = -1
+                break
+        named.append((weight, code))
+    if not named:
+        return None
+    best = max(weight for weight, _ in named)
+    if best < 1 and (0, stored) in named:
+        return stored
+    return [code for weight, code in named if weight == best][-1]
 
 
 def choose_action(
@@ -138,7 +177,7 @@ def respond(
     a second question becomes a button.
     """
     nlu, text = understood.nlu, understood.text
-    named = named_country(nlu)
+    named = current_country(nlu, text, country)
     switch = (
         named is not None
         and named != country

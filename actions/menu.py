@@ -9,7 +9,7 @@ from typing import ClassVar
 from actions.base import Action, country_buttons, main_menu, menu_button, topic_buttons
 from actions.reply import DeleteUserData, Reply, SetLocale, Verb, button
 from bot.content.repository import ContentRepository
-from bot.i18n import _, use_locale
+from bot.i18n import DEFAULT_LOCALE, _, use_locale
 from bot.users import KEEP_QUESTIONS_DAYS
 
 MAX_CHAPTER_TOPICS = 12
@@ -127,13 +127,13 @@ class PrivacyAction(Action):
                     "/an xóa được chúng khỏi điện thoại của bạn."
                 ),
                 _(
-                    "• Câu hỏi mình chưa hiểu: giữ lại để cải thiện, đã xóa tên, số điện thoại "
-                    "và email, không gắn với bạn, tự xóa sau {days} ngày."
+                    "• Câu hỏi mình chưa trả lời được, để cải thiện câu trả lời: đã xóa tên, số "
+                    "điện thoại và email, không gắn với bạn, tự xóa sau {days} ngày."
                 ).format(days=KEEP_QUESTIONS_DAYS),
                 "",
                 _(
-                    "Các tin nhắn khác không được lưu. Lịch sử trò chuyện vẫn nằm trong "
-                    "Telegram của bạn; bạn có thể xóa nó trong Telegram."
+                    "Ngoài những điều trên, mình không lưu tin nhắn của bạn. Lịch sử trò chuyện "
+                    "vẫn nằm trong Telegram của bạn; bạn có thể xóa nó trong Telegram."
                 ),
                 _("Gõ /xoadulieu để xóa mọi dữ liệu mình lưu về bạn."),
             ]
@@ -198,6 +198,12 @@ class LanguageAction(Action):
             else:
                 message = _("Đã đổi ngôn ngữ.")
                 buttons = main_menu()
+            if self.locale != DEFAULT_LOCALE:
+                note = _(
+                    "Menu và nút bấm sẽ theo ngôn ngữ này. Câu trả lời (sổ tay sức khỏe, "
+                    "số điện thoại, địa chỉ) hiện chỉ có bằng tiếng Việt."
+                )
+                message = f"{message}\n{note}"
             return Reply(
                 kind="menu", message=message, buttons=buttons, effects=(SetLocale(self.locale),)
             )

@@ -6,6 +6,7 @@ written by the conversation (``bot.recruitment.quiz`` / ``alerts``), which passe
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -16,10 +17,11 @@ from actions.reply import Reply, Verb, button
 from bot.content.repository import ContentRepository
 from bot.i18n import _
 from bot.recruitment.card import emergency_card
-from bot.recruitment.quiz import Outcome, Question
+from bot.recruitment.fonts import FontMissing
+from bot.recruitment.quiz import LETTERS, Outcome, Question
 from bot.recruitment.sheet import NoPublishedContent
 
-LETTERS = "ABCD"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,9 @@ class EmergencyCardAction(Action):
             image = emergency_card(repo, self.country)
         except NoPublishedContent:
             return ShowEmergencyAction(self.country).run(repo)
+        except FontMissing as exc:  # the numbers matter more than the picture
+            logger.warning("Emergency card not drawn: %s", exc)
+            return ShowEmergencyAction(self.country).run(repo)
         message = _(
             "Thẻ khẩn cấp {country}. Hãy lưu ảnh này vào thư viện ảnh: "
             "khi không có mạng bạn vẫn xem được số cần gọi."
@@ -43,18 +48,27 @@ class EmergencyCardAction(Action):
 
 @dataclass(frozen=True)
 class QuizQuestionAction(Action):
-    """One question of the quiz; the options are lettered in the text, the buttons are letters."""
+    """One question of the quiz; the options are lettered in the text, the buttons are letters.
+    ``again``: the person typed a letter the question does not have, so it is asked again."""
 
     name: ClassVar[str] = "quiz_question"
     position: int
     total: int
     question: Question
     intro: bool = False
+    again: bool = False
 
     def run(self, repo: ContentRepository) -> Reply:
+        letters = ", ".join(LETTERS[: len(self.question.options)])
         lines = []
         if self.intro:
-            lines += [_("Kiểm tra nhanh trước khi đi: {n} câu hỏi.").format(n=self.total), ""]
+            lines += [
+                _("Kiểm tra nhanh trước khi đi: {n} câu hỏi.").format(n=self.total),
+                _("Bấm nút hoặc gõ chữ ({letters}) để trả lời.").format(letters=letters),
+                "",
+            ]
+        if self.again:
+            lines += [_("Câu này chỉ có {letters}. Bạn chọn chữ nào?").format(letters=letters), ""]
         lines.append(
             _("Câu {n}/{total}: {question}").format(
                 n=self.position + 1, total=self.total, question=self.question.text

@@ -87,7 +87,7 @@ async def run_ask(
             print(f"ask: cannot read {batch}: {exc.strerror}", file=sys.stderr)
             return 2
     try:
-        async with open_conversation(settings) as conversation:
+        async with open_conversation(settings, progress=sys.stderr) as conversation:
             if source is not None:
                 await run_batch(conversation, source, sys.stdout, country)
                 return 0

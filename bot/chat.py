@@ -1,7 +1,9 @@
 """``python -m bot chat``: talk to the bot in a terminal, through the same engine as Telegram.
 
 Each message is printed as plain text with its buttons numbered; typing a number presses that
-button, ``/sos`` and the other commands work as in Telegram, ``/quit`` or Ctrl-D leaves.
+button, ``/sos`` and the other commands work as in Telegram, ``/quit`` or Ctrl-D leaves. A quiz
+question's options are shown by their letters (``[A] [B] [C]``), not numbered: the person types
+the letter, which the engine takes as the answer, as on Telegram.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from actions import Callback, Verb
 from bot.conversation import Button, Conversation, OutMessage, open_conversation
 from bot.i18n import _
 from bot.settings import VAR_DIR, Settings
@@ -30,11 +33,20 @@ def format_messages(messages: Sequence[OutMessage]) -> tuple[str, list[Button]]:
         for row in message.buttons:
             labels = []
             for button in row:
+                if _is_quiz_option(button):
+                    labels.append(f"[{button.label}]")  # typed as the letter
+                    continue
                 buttons.append(button)
                 labels.append(f"[{len(buttons)}] {button.label}")
             lines.append("   ".join(labels))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks), buttons
+
+
+def _is_quiz_option(button: Button) -> bool:
+    """An option of a quiz question (position and option), not the menu's "start the quiz"."""
+    callback = Callback.decode(button.data)
+    return callback is not None and callback.verb is Verb.QUIZ and len(callback.args) == 2
 
 
 def _save_photo(photo: bytes) -> str:
@@ -82,6 +94,6 @@ async def chat_loop(
 
 
 async def run_chat(settings: Settings, country: str | None) -> int:
-    async with open_conversation(settings) as conversation:
+    async with open_conversation(settings, progress=sys.stderr) as conversation:
         await chat_loop(conversation, sys.stdin, sys.stdout, country)
     return 0

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TextIO
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -229,6 +230,8 @@ class Conversation:
     async def turn(self, user_key: str, text: str) -> Turn:
         """Answer a typed message and say how the answer was reached."""
         text = (text or "")[:MAX_TEXT_CHARS]
+        if (answered := await self._typed_quiz_answer(user_key, text)) is not None:
+            return answered
         question = text[:MAX_NLU_CHARS]
         alert = detect(text, self._repo.emergency_lexicon())
         understanding, nlu_down = (
@@ -250,6 +253,26 @@ class Conversation:
 
         replies, messages = await self._exchange(user_key, choose)
         return Turn(messages, understood.nlu, nlu_down, alert, replies)
+
+    async def _typed_quiz_answer(self, user_key: str, text: str) -> Turn | None:
+        """A letter or number typed while a quiz question is open answers it, as its button
+        would; ``None`` (and the message goes on to the safety net and the NLU) otherwise."""
+        choice = quiz.typed_choice(text)
+        if choice is None:
+            return None
+
+        def choose(session: Session, user: User) -> list[Reply]:
+            now = quiz.current(session, user.id)
+            if now is None:
+                return []
+            position, question = now
+            if choice >= len(question.options):
+                total = quiz.question_count(session, user.id)
+                return [QuizQuestionAction(position, total, question, again=True).run(self._repo)]
+            return self._quiz(session, user, (str(position), str(choice)))
+
+        replies, messages = await self._exchange(user_key, choose)
+        return Turn(messages, replies=replies) if replies else None
 
     async def _understand(self, text: str) -> tuple[Understanding | None, bool]:
         """What the NLU understood, or ``(None, True)`` when it is down, slow or broken."""
@@ -352,14 +375,17 @@ class Conversation:
 
 
 @asynccontextmanager
-async def open_conversation(settings: Settings) -> AsyncIterator[Conversation]:
+async def open_conversation(
+    settings: Settings, progress: TextIO | None = None
+) -> AsyncIterator[Conversation]:
     """A ready engine for a local run (chat, ask): schema upgraded, content published if none
-    is live yet, NLU from ``NLU_URL`` or a local server (or none — the safety net still works)."""
+    is live yet, NLU from ``NLU_URL``, the running ``nlu serve`` or a local server (or none — the
+    safety net still works); notes on a slow start go to ``progress``."""
     from bot.nlu.local_server import nlu_client
     from bot.store import open_store
 
     with open_store(settings) as store:
-        async with nlu_client(settings) as nlu:
+        async with nlu_client(settings, progress) as nlu:
             conversation = Conversation(store.sessions, store.repository, nlu, settings)
             await asyncio.to_thread(conversation.purge_expired)
             yield conversation

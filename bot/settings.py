@@ -47,8 +47,12 @@ class Settings(BaseSettings):
     nlu_confidence_threshold: float = 0.55
     rasa_venv: Path = REPO_ROOT / ".venv-rasa"
     nlu_model_dir: Path = REPO_ROOT / "models"
+    # Where `nlu serve` says which URL and token it listens on, for chat/ask to reuse it.
+    nlu_server_file: Path = VAR_DIR / "nlu-server.json"
 
     default_locale: str = "vi"
+    # The terminal chat and `ask` log here; only warnings go to the screen, beside the chat.
+    log_file: Path = VAR_DIR / "bot.log"
 
     # Editors' console (``python -m bot editor``)
     editor_host: str = "127.0.0.1"  # behind a reverse proxy (TLS) in production

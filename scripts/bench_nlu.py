@@ -40,6 +40,7 @@ from bot.nlu.client import NluClient
 from bot.nlu.local_server import NluEndpoint, free_port, start_process, wait_until_ready
 from bot.settings import Settings
 from bot.store import open_store
+from vietnlp.intents import intent_topic
 
 
 def timed_training(settings: Settings, config: Path, reuse: bool) -> tuple[Path, float | None]:
@@ -112,6 +113,29 @@ def print_table(name: str, scores: list[realistic.Score]) -> None:
     print("top-1 by stored country (all forms): " + ", ".join(by_country))
 
 
+def print_sweep(scores: list[realistic.Score]) -> None:
+    """What other confidence thresholds would give (an estimate: the intent's own topic is taken
+    as the answer, without the safety path and country rules)."""
+    print(
+        "\nthreshold sweep (estimate, all forms): threshold → top-1 / confidently wrong / clarify"
+    )
+    cells = []
+    for threshold in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55):
+        answered = [s for s in scores if (s.confidence or 0) >= threshold]
+        right = [
+            s
+            for s in answered
+            if intent_topic(s.intent or "") in s.case.topics
+            or (s.intent in realistic.NO_ANSWER_LABELS and s.intent in s.case.topics)
+        ]
+        n = len(scores)
+        cells.append(
+            f"{threshold:.2f} → {len(right) / n:.3f} / {(len(answered) - len(right)) / n:.3f}"
+            f" / {(n - len(answered)) / n:.3f}"
+        )
+    print("\n".join(cells))
+
+
 def print_errors(scores: list[realistic.Score], limit: int) -> None:
     wrong = [s for s in scores if not (s.topic_ok and s.country_ok) or s.emergency_ok is False]
     print(f"\n{len(wrong)} wrong replies; the first {limit}:")
@@ -132,17 +156,20 @@ def main() -> int:
     parser.add_argument("--compare", type=Path, nargs="*", default=[], help="more configs")
     parser.add_argument("--reuse", action="store_true", help="reuse trained models (no timing)")
     parser.add_argument("--requests", type=int, default=500, help="parse requests for latency")
+    parser.add_argument("--threshold", type=float, help="confidence threshold (default: settings)")
     parser.add_argument("--cases", type=Path, default=realistic.REALISTIC_DIR, help="test set")
     parser.add_argument("--errors", type=int, default=0, help="print this many wrong replies")
     args = parser.parse_args()
 
     settings = Settings()
+    if args.threshold is not None:
+        settings = settings.model_copy(update={"nlu_confidence_threshold": args.threshold})
     cases = realistic.load_cases(args.cases)
     print(
         f"realistic set: {len(cases)} messages × {len(realistic.FORMS)} forms; "
         f"training examples: {len(evaluate.example_sentences(model.TRAINING_DATA))}"
     )
-    for config in [args.config, *args.compare]:
+    for config in [c.resolve() for c in (args.config, *args.compare)]:
         model_file, seconds = timed_training(settings, config, args.reuse)
         scores, perf = asyncio.run(evaluate_model(settings, model_file, cases, args.requests))
         train = f"trained in {seconds:.0f} s" if seconds is not None else "model reused"
@@ -151,6 +178,7 @@ def main() -> int:
             f"parse over HTTP ({args.requests} sequential): p50 {perf['p50_ms']:.1f} ms, "
             f"p95 {perf['p95_ms']:.1f} ms; server RSS {perf['rss_mb']:.0f} MB"
         )
+        print_sweep(scores)
         if args.errors:
             print_errors(scores, args.errors)
     return 0

@@ -7,7 +7,9 @@ use the real Alembic migrations and the real database drivers.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import secrets
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,6 +24,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory
 from bot.migrate import upgrade
+from bot.nlu import model
+from bot.nlu.local_server import NluEndpoint, free_port, start_process, wait_until_ready
+from bot.settings import Settings
 
 EDITOR_CHROMEDRIVER = Path("/usr/bin/chromedriver")  # Debian's chromium-driver
 
@@ -101,6 +106,23 @@ def session_factory(database_url: str) -> Iterator[sessionmaker[Session]]:
     factory: sessionmaker[Any] = make_session_factory(engine)
     yield factory
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def nlu_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NluEndpoint]:
+    """The real Rasa server with the current model (trained if needed), on loopback."""
+    settings = Settings()
+    model_file = model.train(settings)
+    port, token = free_port(), secrets.token_urlsafe(16)
+    log = tmp_path_factory.mktemp("rasa") / "rasa.log"
+    process = start_process(settings, model_file, port, token, log)
+    endpoint = NluEndpoint(f"http://127.0.0.1:{port}", token)
+    try:
+        asyncio.run(wait_until_ready(endpoint, process))
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(15)
 
 
 @pytest.fixture

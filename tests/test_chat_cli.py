@@ -4,6 +4,7 @@ same loop in-process)."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from test_conversation_fixtures import FakeRasa, run_bot
 
@@ -25,6 +26,9 @@ async def test_chat_session(fake_rasa: FakeRasa, cli_env: dict[str, str]) -> Non
     assert "Hỏi công ty xem bạn đã có thẻ bảo hiểm chưa." in out  # the full answer (button 1)
     assert "Số điện thoại khẩn cấp" in out
     assert "never read" not in fake_rasa.received
+    # the log goes to a file, not between the chat's lines
+    assert "INFO" not in err and "INFO" not in out
+    assert "content version" in (Path(cli_env["LOG_FILE"])).read_text(encoding="utf-8")
 
 
 async def test_choosing_the_country_by_number_and_leaving_at_end_of_input(

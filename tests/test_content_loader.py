@@ -19,6 +19,8 @@ def test_loads_every_kind_of_file(content_dir: Path) -> None:
     ]
     assert set(tree.answer_files["tw"]) == {"ambulance", "emergency-phrases", "health-insurance"}
     assert [i.model.id for i in tree.contacts["vn"]] == ["vn-citizen-protection"]
+    assert [i.model.code for i in tree.short_codes["tw"]] == ["119", "1955"]
+    assert "vn" not in tree.short_codes  # no file: Viet Nam's test contacts have no short number
     assert tree.topics is not None and tree.topics.model.chapters[0].id == "khan-cap"
     assert tree.intents is not None
     assert tree.intents.model.root["health_insurance"] == ["health-insurance"]

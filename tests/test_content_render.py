@@ -108,7 +108,9 @@ def test_answer_without_contacts_or_more() -> None:
 def test_emergency_numbers_never_say_nobody_speaks_vietnamese() -> None:
     ambulance = replace(CONTACT, kind="emergency", languages=("ja",), hours=None, address=None)
     hotline = replace(CONTACT, languages=("ja",))
+    crisis = replace(CONTACT, kind="crisis", languages=("ja",))
     assert "tiếng Việt" not in render_contact(ambulance, "plain")
+    assert "tiếng Việt" not in render_contact(crisis, "plain")
     assert "không có tiếng Việt" in render_contact(hotline, "plain")
 
 

@@ -15,6 +15,7 @@ from bot.content.validate import Report, validate
 
 Edit = Callable[[str, str, str], None]
 AMBULANCE = "answers/jp/ambulance.yml"
+SHORT_CODES_JP = "short_codes/jp.yml"
 
 
 def check(content_dir: Path, today: date) -> Report:
@@ -169,6 +170,88 @@ CASES = [
         'phones: ["19555"]',
         16,
         "not a valid phone number in Taiwan",
+        "error",
+    ),
+    (
+        "short number of the right length, not in the short-codes list",
+        "contacts/jp.yml",
+        'phones: ["119"]',
+        'phones: ["118"]',
+        4,
+        'the short number "118" is not in short_codes/jp.yml',
+        "error",
+    ),
+    (
+        "published mission without a way to reach it",
+        "contacts/vn.yml",
+        'phones: ["+84 981 84 84 84"]',
+        "phones: []",
+        4,
+        "the mission `vn-citizen-protection` is published without a phone or an address",
+        "error",
+    ),
+    (
+        "published emergency line without a phone",
+        "contacts/jp.yml",
+        'phones: ["119"]',
+        "phones: []",
+        4,
+        "the emergency line `jp-ambulance-fire` is published without a phone number",
+        "error",
+    ),
+    (
+        "short code without source",
+        SHORT_CODES_JP,
+        "  source:\n    url: https://jp.usembassy.gov/services/victims-of-crime/\n"
+        "    title: U.S. Embassy in Japan — Help for victims of crime\n",
+        "",
+        2,
+        "`source` is missing: every fact needs a source",
+        "error",
+    ),
+    (
+        "short code not in quotes",
+        SHORT_CODES_JP,
+        'code: "119"',
+        "code: 119",
+        2,
+        "Write phone numbers in quotes",
+        "error",
+    ),
+    (
+        "short code that is no short number",
+        SHORT_CODES_JP,
+        'code: "119"',
+        'code: "03-5285-8088"',
+        2,
+        "should be a short number: 3 to 6 digits",
+        "error",
+    ),
+    (
+        "short code invalid in its country",
+        "short_codes/tw.yml",
+        'code: "1955"',
+        'code: "19555"',
+        9,
+        "not a valid phone number in Taiwan",
+        "error",
+    ),
+    (
+        "short code listed twice",
+        "short_codes/tw.yml",
+        'code: "1955"',
+        'code: "119"',
+        9,
+        "the short number 119 is listed twice (first on line 2)",
+        "error",
+    ),
+    (
+        "short code checked in the future",
+        SHORT_CODES_JP,
+        "verified_on: 2026-11-01",
+        "verified_on: 2027-01-01",
+        7,
+        "is in the future",
         "error",
     ),
     (
@@ -444,6 +527,64 @@ def test_quiz_questions_are_checked(
     edit_content("quiz.yml", old, new)
     report = check(content_dir, today)
     assert find(report, "quiz.yml", line, fragment).severity == "error"
+
+
+def test_short_numbers_need_their_country_list(content_dir: Path, today: date) -> None:
+    (content_dir / SHORT_CODES_JP).unlink()
+    report = check(content_dir, today)
+    problem = find(report, "contacts/jp.yml", 4, "there is no short_codes/jp.yml")
+    assert problem.severity == "error"
+    assert "create short_codes/jp.yml and add 119" in problem.message
+
+
+def test_unlisted_short_number_of_an_unpublished_contact_is_a_warning(
+    content_dir: Path, edit_content: Edit, today: date
+) -> None:
+    edit_content("contacts/jp.yml", '"0120-250-168"', '"#8891"')  # jp-otit is unverified
+    report = check(content_dir, today)
+    problem = find(report, "contacts/jp.yml", 30, 'the short number "#8891" is not in')
+    assert problem.severity == "warning"
+    assert report.ok
+
+
+def test_short_codes_match_however_they_are_written(
+    content_dir: Path, edit_content: Edit, today: date
+) -> None:
+    edit_content("contacts/tw.yml", 'phones: ["1955"]', 'phones: ["1955", "+886 1955"]')
+    edit_content("contacts/jp.yml", '"0120-250-168"', '"#8891"')
+    edit_content(
+        SHORT_CODES_JP,
+        'code: "119"',
+        'code: "#8891"\n  what: Sexual violence\n'
+        "  source: {url: https://sarc-tokyo.org/english/, title: SARC Tokyo}\n"
+        '  verified_on: 2026-11-01\n- code: "119"',
+    )
+    report = check(content_dir, today)
+    assert report.ok
+    assert not [p for p in report.problems if "short" in p.message]
+
+
+def test_a_broken_short_code_entry_does_not_cascade(
+    content_dir: Path, edit_content: Edit, today: date
+) -> None:
+    edit_content(SHORT_CODES_JP, "verified_on: 2026-11-01", "verified_on: soon")
+    report = check(content_dir, today)
+    find(report, SHORT_CODES_JP, 7, "should be a date")
+    assert not [p for p in report.problems if "short number" in p.message]
+
+
+def test_a_mission_with_only_an_address_or_not_published_is_fine(
+    content_dir: Path, edit_content: Edit, today: date
+) -> None:
+    edit_content(
+        "contacts/vn.yml",
+        'phones: ["+84 981 84 84 84"]',
+        "phones: []\n  address: 50-11 Motoyoyogi-cho, Shibuya-ku, Tokyo",
+    )
+    edit_content("contacts/jp.yml", '"0120-250-168"', "")  # jp-otit: unverified, no phone
+    report = check(content_dir, today)
+    assert not [p for p in report.problems if "way to reach it" in p.message]
+    assert not [p for p in report.problems if "without a phone" in p.message]
 
 
 def test_a_bad_phone_is_the_one_root_cause_reported_first(

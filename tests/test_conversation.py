@@ -120,6 +120,33 @@ async def test_lexicon_with_nlu_up_sends_numbers_then_the_topic(
     assert "119" in turn.messages[0].plain.split("\n\n")[0]
 
 
+@pytest.mark.parametrize("nlu_up", [True, False])
+async def test_unaccented_emergency_question_gets_one_answer_numbers_first(
+    make_conversation: MakeConversation, fake_rasa: FakeRasa, nlu_up: bool
+) -> None:
+    """ "so cap cuu o nhat" once produced the emergency answer and then a second full answer
+    (17 buttons): now it is one message, the number on top, the rest behind "Xem thêm"."""
+    text = "so cap cuu o nhat"
+    fake_rasa.says(text, "emergency_medical", 0.93, entities=(("country", "japan", "nhat"),))
+    client = NluClient(fake_rasa.url, None, 0.5) if nlu_up else None
+    try:
+        conversation = make_conversation(client)
+        key = await onboarded(conversation, "jp")
+        turn = await conversation.turn(key, text)
+    finally:
+        if client is not None:
+            await client.aclose()
+    assert turn.alert is not None and turn.alert.kind == "medical"  # read without accents
+    assert turn.nlu_down is not nlu_up
+    [message] = turn.messages
+    assert message.kind == "emergency"
+    first_lines = "\n".join(message.plain.splitlines()[:6])
+    assert "119" in first_lines  # the number to call comes first
+    labels = [b.label for row in message.buttons for b in row]
+    assert "📄 Xem thêm" in labels
+    assert len(labels) <= 9 and len(set(labels)) == len(labels)
+
+
 async def test_lexicon_alone_when_the_nlu_finds_nothing_else(
     conversation: Conversation, fake_rasa: FakeRasa
 ) -> None:
@@ -352,7 +379,8 @@ async def test_english_and_vietnamese_users_side_by_side(conversation: Conversat
     english = await onboarded(conversation, "jp", uid=1)
     vietnamese = await onboarded(conversation, "jp", uid=2)
     changed = await conversation.handle_button(english, "lang:en")
-    assert changed[0].plain == "Language changed."
+    assert changed[0].plain.startswith("Language changed.")
+    assert "only in Vietnamese" in changed[0].plain  # said once, when English is chosen
     en_menu, vi_menu = await asyncio.gather(
         conversation.handle_command(english, "menu", ""),
         conversation.handle_command(vietnamese, "menu", ""),
@@ -363,6 +391,11 @@ async def test_english_and_vietnamese_users_side_by_side(conversation: Conversat
     answer = await conversation.handle_button(english, "a:ambulance")
     assert "Gọi xe cấp cứu" in answer[0].plain  # content stays Vietnamese
     assert "Updated on" in answer[0].plain and "👍" in button_labels(answer)
+    assert "This content is only in Vietnamese." in answer[0].plain  # and under every answer
+    sos = await conversation.handle_command(english, "sos", "")
+    assert sos[0].plain.rstrip().endswith("This content is only in Vietnamese.")
+    vi_answer = await conversation.handle_button(vietnamese, "a:ambulance")
+    assert "tiếng Việt." not in vi_answer[0].plain.splitlines()[-1]  # no note in Vietnamese
     back = await conversation.handle_button(english, "lang:vi")
     assert back[0].plain == "Đã đổi ngôn ngữ."
 

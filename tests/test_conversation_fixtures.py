@@ -76,11 +76,23 @@ class FakeRasa:
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     received: list[str] = field(default_factory=list)
     delay: float = 0.0
+    token: str | None = None  # when set, requests without ?token= get 401 (as Rasa's)
+    model_file: str = "nlu-test.tar.gz"
+
+    def refused(self, request: web.Request) -> bool:
+        return self.token is not None and request.query.get("token") != self.token
+
+    async def status(self, request: web.Request) -> web.Response:
+        if self.refused(request):
+            return web.json_response({"message": "unauthorized"}, status=401)
+        return web.json_response({"model_file": self.model_file, "num_active_training_jobs": 0})
 
     def says(self, text: str, intent: str, confidence: float = 0.95, **kw: Any) -> None:
         self.answers[text] = rasa_json(text, intent, confidence, **kw)
 
     async def parse(self, request: web.Request) -> web.Response:
+        if self.refused(request):
+            return web.json_response({"message": "unauthorized"}, status=401)
         text = (await request.json())["text"]
         self.received.append(text)
         if self.delay:
@@ -101,6 +113,7 @@ async def fake_rasa() -> AsyncIterator[FakeRasa]:
     fake = FakeRasa()
     app = web.Application()
     app.router.add_post("/model/parse", fake.parse)
+    app.router.add_get("/status", fake.status)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -217,6 +230,7 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
         "NLU_URL": closed_port_url(),
         "NLU_TIMEOUT_SECONDS": "1.0",
         "DEFAULT_LOCALE": "vi",
+        "LOG_FILE": str(tmp_path / "bot.log"),
     }
 
 

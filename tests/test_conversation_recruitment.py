@@ -9,7 +9,9 @@ from datetime import date
 from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from test_conversation_fixtures import FakeRasa
 
+from bot.chat import format_messages
 from bot.conversation import Conversation, OutMessage
 from bot.models.recruitment import (
     AlertSubscription,
@@ -17,6 +19,7 @@ from bot.models.recruitment import (
     QuizSession,
     TopicOpenCount,
 )
+from bot.recruitment import quiz
 from bot.recruitment.companies import create_company
 
 pytest_plugins = ["test_conversation_fixtures"]
@@ -112,3 +115,59 @@ async def test_deleting_data_removes_attribution_quiz_and_subscription(
     with core_sessions() as session:
         for model in (CompanySignup, QuizSession, AlertSubscription):
             assert session.get(model, key) is None
+
+
+def test_typed_choices_are_letters_or_numbers_only() -> None:
+    picks = {"B": 1, "b.": 1, " c) ": 2, "2": 1, "4": 3, "đáp án A": 0, "chọn d": 3, "Dap an b": 1}
+    for text, option in picks.items():
+        assert quiz.typed_choice(text) == option, text
+    for text in ("à", "ạ", "ba", "5", "0", "A B", "B2", "cấp cứu", "", "119"):
+        assert quiz.typed_choice(text) is None, text
+
+
+async def test_a_typed_letter_or_number_answers_the_open_question_without_the_nlu(
+    conversation: Conversation, fake_rasa: FakeRasa, core_sessions: sessionmaker[Session]
+) -> None:
+    key = await onboarded(conversation, 11)
+    first = await conversation.handle_command(key, "kiemtra", "")
+    assert "gõ chữ (A, B" in first[0].plain  # the intro says letters can be typed
+    with core_sessions() as session:
+        now = quiz.current(session, key)
+        total = quiz.question_count(session, key)
+    assert now is not None and total >= 2
+    question = now[1]
+    assert len(question.options) < 4  # the core content's questions have two or three options
+    # a letter the question does not have: asked again, nothing lost
+    again = await conversation.handle_text(key, "D")
+    assert "Câu này chỉ có" in again[0].plain and "Câu 1/" in again[0].plain
+
+    answered = await conversation.turn(key, "b")
+    assert answered.nlu is None
+    outcome = answered.messages[0].plain
+    assert ("Đúng rồi" in outcome) == (question.correct == 1), outcome
+    assert "Câu 2/" in answered.messages[-1].plain  # and the next question follows
+    for _ in range(total - 1):
+        last = await conversation.handle_text(key, "1")  # a number answers too
+    assert "Bạn trả lời đúng" in last[-1].plain
+    assert fake_rasa.received == []  # none of it went to the NLU
+    with core_sessions() as session:
+        assert quiz.current(session, key) is None
+
+
+async def test_a_letter_without_an_open_quiz_is_an_ordinary_message(
+    conversation: Conversation, fake_rasa: FakeRasa
+) -> None:
+    key = await onboarded(conversation, 12)
+    turn = await conversation.turn(key, "B")
+    assert fake_rasa.received == ["B"] and turn.nlu is not None
+
+
+async def test_the_terminal_shows_quiz_options_by_letter(conversation: Conversation) -> None:
+    key = await onboarded(conversation, 13)
+    first = await conversation.handle_command(key, "kiemtra", "")
+    text, numbered = format_messages(first)
+    assert "[A]   [B]" in text and "[1] A" not in text
+    assert not any(b.label in "ABCD" for b in numbered)  # typed as letters, never by number
+    menu_text, menu_buttons = format_messages(await conversation.handle_command(key, "menu", ""))
+    start = next(i for i, b in enumerate(menu_buttons, 1) if b.data == "q")
+    assert f"[{start}] {menu_buttons[start - 1].label}" in menu_text  # "start the quiz": numbered

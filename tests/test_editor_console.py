@@ -51,9 +51,15 @@ def post_answer(client: FlaskClient, app: Flask, action: str, **changes: str) ->
 @pytest.mark.parametrize(
     "path", sorted(p for root in (FIXTURES, REAL_CONTENT) for p in root.glob("answers/*/*.yml"))
 )
-def test_an_unchanged_form_writes_the_file_back_byte_for_byte(path: Path) -> None:
+def test_an_edit_of_one_field_changes_only_its_line(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
-    assert drafts.apply_form(text, drafts.form_values(text), path.parent.name) == text
+    values = drafts.form_values(text)
+    assert drafts.apply_form(text, values, path.parent.name) == text  # nothing changed
+    edited = drafts.apply_form(text, values | {"title": values["title"] + " (x)"}, "jp")
+    before = [line.rstrip() for line in text.splitlines()]  # the dump trims trailing spaces
+    after = [line.rstrip() for line in edited.splitlines()]
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    assert len(changed) == 1 and changed[0][1].startswith("title: ")
 
 
 def test_an_edit_changes_only_its_field_and_keeps_comments() -> None:

@@ -46,8 +46,10 @@ async def test_unreachable_server_raises_nlu_unavailable() -> None:
 
 def test_model_name_carries_a_fingerprint_of_its_inputs(tmp_path) -> None:
     settings = Settings(nlu_model_dir=tmp_path)
-    ours, stock = model.model_path(settings), model.model_path(settings, model.STOCK_CONFIG)
+    other_config = tmp_path / "config_other.yml"
+    other_config.write_text(model.CONFIG.read_text() + "\n# another pipeline\n")
+    ours, other = model.model_path(settings), model.model_path(settings, other_config)
     assert ours.name == f"nlu-{model.fingerprint()}.tar.gz"
-    assert stock.name.startswith("nlu-stock-") and stock != ours
+    assert other.name.startswith("nlu-other-") and other != ours
     assert model.model_path(settings) == ours  # stable: same inputs, same name → no retraining
     assert model.CONFIG in model.model_inputs() and model.DOMAIN in model.model_inputs()

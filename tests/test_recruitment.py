@@ -19,12 +19,14 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from actions.recruitment import EmergencyCardAction
 from bot.content.publish import publish
 from bot.content.repository import ContentRepository
+from bot.i18n import use_locale
 from bot.models.recruitment import AlertDelivery, CompanySignup
 from bot.models.users import User
-from bot.recruitment import alerts, quiz
-from bot.recruitment.card import emergency_card
+from bot.recruitment import alerts, card, fonts, quiz
+from bot.recruitment.card import card_blocks, emergency_card
 from bot.recruitment.companies import (
     CompanyError,
     count_topic_open,
@@ -33,19 +35,28 @@ from bot.recruitment.companies import (
     record_signup,
     week_of,
 )
-from bot.recruitment.flyer import build_flyer
+from bot.recruitment.flyer import build_flyer, flyer_blocks
+from bot.recruitment.fonts import CJK_FACE_INDEX, cjk_font, font_for, latin_font, missing_characters
+from bot.recruitment.layout import drawn_text
 from bot.recruitment.sheet import emergency_sheet
-from bot.recruitment.stats import company_stats, stats_csv, write_stats
+from bot.recruitment.stats import (
+    company_stats,
+    no_signups_note,
+    stats_csv,
+    topic_titles,
+    write_stats,
+)
 from bot.settings import REPO_ROOT, Settings
 from bot.telegram.records import TelegramRecords
 
 SHIPPED_CONTENT = REPO_ROOT / "content"
 TODAY = date(2026, 11, 22)
+CONTENT_DAY = date(2026, 12, 1)  # the shipped content's latest verified_on (issue 9 check)
 
 
 @pytest.fixture
 def repo(session_factory: sessionmaker[Session]) -> ContentRepository:
-    result = publish(SHIPPED_CONTENT, session_factory, published_by="test", today=TODAY)
+    result = publish(SHIPPED_CONTENT, session_factory, published_by="test", today=CONTENT_DAY)
     assert result.outcome == "published", result.report
     return ContentRepository(session_factory, refresh_seconds=0)
 
@@ -109,12 +120,65 @@ def test_flyer_pdf_and_png_carry_the_link_and_the_published_numbers(
     assert image.format == "PNG" and image.width == 1240
 
 
+@pytest.mark.parametrize("locale", ["vi", "en"])
+@pytest.mark.parametrize("country", ["jp", "kr", "tw"])
+def test_every_character_on_the_card_and_flyer_is_in_the_font_that_draws_it(
+    repo: ContentRepository, session_factory: sessionmaker[Session], country: str, locale: str
+) -> None:
+    with session_factory.begin() as session:
+        company = create_company(session, "Công ty Nhân lực Hải Phòng", "HPNL", TODAY)
+    sheet = emergency_sheet(repo, country)
+    assert sheet.phrase_lang in CJK_FACE_INDEX and len(sheet.phrases) == 3
+    with use_locale(locale):
+        card = list(drawn_text(card_blocks(sheet)))
+        flyer = list(drawn_text(flyer_blocks(repo, company, country, "TroLyLaoDongBot")))
+    for page in (card, flyer):
+        texts = [text for text, _bold in page]
+        for phrase in sheet.phrases:  # the phrases to show people nearby are on both
+            assert phrase.local in texts and phrase.vi in texts
+        for text, bold in page:
+            face = font_for(text, bold, sheet.phrase_lang)
+            assert not missing_characters(face, text), (face.path.name, face.index, text)
+        local_faces = {font_for(p.local, True, sheet.phrase_lang) for p in sheet.phrases}
+        assert local_faces == {cjk_font(sheet.phrase_lang, bold=True)}  # the country's own face
+
+
+def test_the_character_map_check_sees_what_a_font_lacks() -> None:
+    assert missing_characters(latin_font(), "Cứu tôi với! 119") == set()
+    # DejaVu Sans has no Hangul
+    assert missing_characters(latin_font(), "도와주세요!") == set("도와주세요")
+    assert missing_characters(cjk_font("ko"), "도와주세요! Cứu tôi với") == set()
+
+
+def test_flyer_pdf_carries_the_local_phrases(
+    repo: ContentRepository, session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    with session_factory.begin() as session:
+        company = create_company(session, "Công ty A", "AAA", TODAY)
+    files = build_flyer(repo, company, "kr", "TroLyLaoDongBot", tmp_path)
+    text = "".join(page.extract_text() for page in PdfReader(files.pdf).pages)
+    # pypdf reads the CJK font's two-byte codes as NUL + character (poppler reads them whole)
+    unspaced = "".join(text.replace("\x00", "").split())
+    for phrase in emergency_sheet(repo, "kr").phrases:
+        assert "".join(phrase.local.split()) in unspaced
+
+
+def test_without_the_cjk_font_the_card_command_still_gives_the_numbers(
+    repo: ContentRepository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fonts, "NOTO_CJK_DIRS", (tmp_path / "no-fonts",))  # not installed
+    monkeypatch.setattr(card, "_cache", {})
+    reply = EmergencyCardAction("kr").run(repo)
+    assert reply.image is None and reply.kind == "emergency"
+    assert reply.answer is not None and reply.answer.id == "emergency-numbers"
+
+
 def test_card_is_an_image_that_follows_a_content_fix(
     session_factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
     content = tmp_path / "content"
     shutil.copytree(SHIPPED_CONTENT, content)
-    publish(content, session_factory, published_by="test", today=TODAY)
+    publish(content, session_factory, published_by="test", today=CONTENT_DAY)
     repo = ContentRepository(session_factory, refresh_seconds=0)
     before = emergency_card(repo, "tw")
     assert Image.open(io.BytesIO(before)).format == "PNG"
@@ -124,7 +188,7 @@ def test_card_is_an_image_that_follows_a_content_fix(
     for path in content.rglob("*.yml"):
         text = path.read_text(encoding="utf-8")
         path.write_text(text.replace("933 262 836", "933 262 837"), encoding="utf-8")
-    assert publish(content, session_factory, published_by="test", today=TODAY).outcome == (
+    assert publish(content, session_factory, published_by="test", today=CONTENT_DAY).outcome == (
         "published"
     )
     after = emergency_card(repo, "tw")
@@ -220,7 +284,7 @@ async def test_alerts_count_blocked_users_and_never_send_twice_after_a_restart(
 
 
 def test_stats_hide_small_counts_and_hold_no_user_ids(
-    session_factory: sessionmaker[Session], tmp_path: Path
+    session_factory: sessionmaker[Session], repo: ContentRepository, tmp_path: Path
 ) -> None:
     with session_factory.begin() as session:
         company = create_company(session, "Công ty A", "AAA", TODAY)
@@ -239,13 +303,31 @@ def test_stats_hide_small_counts_and_hold_no_user_ids(
     with session_factory() as session:
         stats = company_stats(session, company)
     assert stats.onboarded == 9 and stats.by_country == {"jp": 7, "kr": 2}
-    csv_text = stats_csv(stats)
-    assert "country,jp,7" in csv_text and "country,kr,<5" in csv_text
+    titles = topic_titles(stats, repo)
+    pregnancy = repo.answer("pregnancy-rights", "jp")
+    assert pregnancy is not None and titles["pregnancy-rights"] == pregnancy.title
+    csv_text = stats_csv(stats, titles)
+    assert "country,jp,7,Nhật Bản" in csv_text and "country,kr,<5,Hàn Quốc" in csv_text
     assert f"week,{monday - timedelta(days=7)},<5" in csv_text
-    assert "topic,ambulance,27" in csv_text and "topic,pregnancy-rights,9" in csv_text
+    assert "topic,ambulance,27" in csv_text
+    assert f"topic,pregnancy-rights,9,{pregnancy.title}" in csv_text  # named, not only the id
     assert not any(user_id in csv_text for user_id, _, _ in users)
-    csv_path, png_path = write_stats(stats, tmp_path, "AAA")
+    csv_path, png_path = write_stats(stats, tmp_path, "AAA", repo)
     assert csv_path.read_text(encoding="utf-8") == csv_text
     assert Image.open(png_path).format == "PNG"
     with session_factory() as session:
         assert session.scalars(select(CompanySignup)).all()  # the link itself is kept
+
+
+def test_stats_without_signups_say_so_instead_of_drawing_empty_charts(
+    session_factory: sessionmaker[Session], repo: ContentRepository, tmp_path: Path
+) -> None:
+    with session_factory.begin() as session:
+        company = create_company(session, "Công ty B", "BBB", TODAY)
+    with session_factory() as session:
+        stats = company_stats(session, company)
+    assert stats.onboarded == 0 and not stats.topics
+    _csv, png_path = write_stats(stats, tmp_path, "BBB", repo)
+    with_data = Image.open(png_path)
+    assert with_data.height < with_data.width  # one short page with the note, no axes
+    assert "Chưa có ai đăng ký qua mã BBB" in no_signups_note("BBB")

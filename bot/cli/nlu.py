@@ -1,15 +1,24 @@
-"""``python -m bot nlu train|serve|evaluate`` — the NLU model's lifecycle from the command line."""
+"""``python -m bot nlu train|serve|evaluate|reload`` — the NLU model's lifecycle."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import secrets
+import signal
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from bot.nlu import evaluate, model
-from bot.nlu.local_server import start_process
+from bot.nlu.local_server import (
+    NluEndpoint,
+    remove_server_file,
+    running_server,
+    start_process,
+    wait_until_ready,
+    write_server_file,
+)
 from bot.settings import REPO_ROOT, get_settings
 
 
@@ -21,21 +30,44 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    """Serve in the foreground on loopback (for NLU_URL setups and benchmarks)."""
+    """Serve in the foreground on loopback; ``chat`` and ``ask`` find it through
+    ``var/nlu-server.json`` (or give them ``NLU_URL``/``NLU_TOKEN``)."""
     settings = get_settings()
-    model_file = model.train(settings)
+    model_file = Path(args.model) if args.model else model.train(settings)
     secret = settings.nlu_token
     token = secret.get_secret_value() if secret else secrets.token_urlsafe(24)
     port = args.port or settings.nlu_port
-    print(f"NLU_URL=http://127.0.0.1:{port}  (auth token from NLU_TOKEN or printed once below)")
-    if not settings.nlu_token:
-        print(f"NLU_TOKEN={token}")
+    endpoint = NluEndpoint(f"http://127.0.0.1:{port}", token)
+    # Stopped by Ctrl-C or by SIGTERM (a process manager, `kill`): either way Rasa is stopped and
+    # the server file removed. SIGINT is ignored in background jobs, so its handler is set too.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     process = start_process(settings, model_file, port, token, REPO_ROOT / "var/rasa.log")
+    print(f"NLU_URL={endpoint.url}  (loading {model_file.name}…)", flush=True)
     try:
+        asyncio.run(wait_until_ready(endpoint, process))
+        write_server_file(settings.nlu_server_file, endpoint, model_file)
+        print(
+            f"Ready. `make chat` and `python -m bot ask` use this server by themselves "
+            f"(address and token in {settings.nlu_server_file}, readable by you only). "
+            "Ctrl-C stops it.",
+            flush=True,
+        )
         return process.wait()
     except KeyboardInterrupt:
         process.terminate()
+        process.wait(15)
         return 0
+    except model.NluSetupError as exc:
+        print(f"NLU server not started: {exc} (see var/rasa.log)")
+        process.terminate()
+        return 1
+    finally:
+        remove_server_file(settings.nlu_server_file, endpoint)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -55,7 +87,11 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _reload(args: argparse.Namespace) -> int:
-    """Ask the running NLU server (``NLU_URL``) to load the current model: no bot restart."""
+    """Make the running NLU server load the current model, so the bot switches without restart.
+
+    The server is the one at ``NLU_URL``, or the one ``nlu serve`` announced in its server file
+    (which is then updated, so later chat/ask runs know the model is current).
+    """
     import httpx
 
     settings = get_settings()
@@ -63,19 +99,22 @@ def _reload(args: argparse.Namespace) -> int:
     if not model_file.exists():
         print("No model for the current training data yet; run: python -m bot nlu train")
         return 1
-    if not settings.nlu_url:
-        print(
-            "NLU_URL is not set: the bot starts its own NLU server and loads the new model at "
-            "its next start."
-        )
+    announced: NluEndpoint | None = None
+    endpoint: NluEndpoint | None
+    if settings.nlu_url:
+        token = settings.nlu_token.get_secret_value() if settings.nlu_token else None
+        endpoint = NluEndpoint(settings.nlu_url.rstrip("/"), token)
+    else:
+        announced = endpoint = asyncio.run(running_server(settings))
+    if endpoint is None:
+        print("No NLU server is running: the bot loads the new model when it starts.")
         return 0
-    token = settings.nlu_token.get_secret_value() if settings.nlu_token else None
     try:
         response = httpx.put(
-            settings.nlu_url.rstrip("/") + "/model",
-            params={"token": token} if token else None,
+            endpoint.url + "/model",
+            params={"token": endpoint.token} if endpoint.token else None,
             json={"model_file": str(model_file)},
-            timeout=120,
+            timeout=180,
         )
         response.raise_for_status()
     except httpx.HTTPError as exc:
@@ -84,6 +123,8 @@ def _reload(args: argparse.Namespace) -> int:
             "it keeps the old one."
         )
         return 1
+    if announced is not None:
+        write_server_file(settings.nlu_server_file, announced, model_file)
     print(f"The NLU server now uses {model_file.name}.")
     return 0
 
@@ -96,11 +137,12 @@ def register(subparsers: Any) -> None:
     train.set_defaults(handler=_train)
     serve = commands.add_parser("serve", help="serve the model on 127.0.0.1 with an auth token")
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--model", default=None, help="serve this model file instead")
     serve.set_defaults(handler=_serve)
     check = commands.add_parser("evaluate", help="rasa data validate + rasa test nlu, thresholds")
     check.add_argument("--out", default=None, help="folder for Rasa's reports")
     check.set_defaults(handler=_evaluate)
     reload = commands.add_parser(
-        "reload", help="make a running NLU server (NLU_URL) load the model"
+        "reload", help="make the running NLU server load the current model (no bot restart)"
     )
     reload.set_defaults(handler=_reload)

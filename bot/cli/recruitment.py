@@ -5,6 +5,9 @@ python -m bot flyer --company ABC --country jp                  # flyers/flyer-A
 python -m bot stats --company ABC                               # counts, CSV and PNG chart
 python -m bot alert publish --country jp --text "…"             # queue and deliver
 python -m bot alert resume                                      # finish after a restart
+
+The drawing, charting and Telegram libraries are imported by the commands that use them: every
+``python -m bot …`` builds the whole command line, and ``chat`` and ``ask`` must start fast.
 """
 
 from __future__ import annotations
@@ -16,16 +19,14 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from actions.countries import COUNTRY_CODES
+from actions.countries import COUNTRY_CODES, country_name
+from bot.i18n import _
 from bot.models.recruitment import Company, CompanySignup
-from bot.recruitment import alerts
 from bot.recruitment.companies import CompanyError, create_company, deep_link, find_company
-from bot.recruitment.flyer import build_flyer
 from bot.recruitment.sheet import NoPublishedContent
-from bot.recruitment.stats import company_stats, shown, write_stats
+from bot.recruitment.stats import shown
 from bot.settings import Settings, get_settings
 from bot.store import Store, open_store
-from bot.telegram.records import TelegramRecords
 from bot.users import pseudonym_key
 
 
@@ -81,11 +82,12 @@ def run_company_add(args: argparse.Namespace) -> int:
         try:
             company = create_company(session, args.name, args.code, date.today())
         except CompanyError as exc:
-            print(f"Not created: {exc}")
+            print(_("Chưa tạo được: {reason}").format(reason=exc))
             return 1
-        print(f"Created {company.name} ({company.code})")
-        print(f"Link for workers: {deep_link(settings.bot_username, company.code)}")
-        print(f"Flyer: python -m bot flyer --company {company.code}")
+        link = deep_link(settings.bot_username, company.code)
+        print(_("Đã tạo {name} ({code})").format(name=company.name, code=company.code))
+        print(_("Đường link cho người lao động: {link}").format(link=link))
+        print(_("Tờ rơi: python -m bot flyer --company {code}").format(code=company.code))
     return 0
 
 
@@ -99,15 +101,38 @@ def run_company_list(args: argparse.Namespace) -> int:
             .tuples()
             .all()
         )
-        for company in session.scalars(select(Company).order_by(Company.code)):
-            link = deep_link(settings.bot_username, company.code)
-            print(
-                f"{company.code:<12} {shown(signups.get(company.id, 0)):>4}  {company.name}  {link}"
+        rows = [
+            (
+                company.code,
+                shown(signups.get(company.id, 0)),
+                company.name,
+                deep_link(settings.bot_username, company.code),
             )
+            for company in session.scalars(select(Company).order_by(Company.code))
+        ]
+    if not rows:
+        print(_("Chưa có công ty nào. Tạo công ty: python -m bot company add --name … --code …"))
+        return 0
+    print(company_table(rows))
     return 0
 
 
+def company_table(rows: list[tuple[str, str, str, str]]) -> str:
+    """Aligned columns under Vietnamese headings (names may be long: the link comes last)."""
+    header = (_("Mã"), _("Đăng ký"), _("Tên công ty"), _("Đường link cho người lao động"))
+    table = [header, *rows]
+    widths = [max(len(row[i]) for row in table) for i in range(3)]
+    lines = [
+        f"{code:<{widths[0]}}  {count:>{widths[1]}}  {name:<{widths[2]}}  {link}"
+        for code, count, name, link in table
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
 def run_flyer(args: argparse.Namespace) -> int:
+    from bot.recruitment.flyer import build_flyer
+
     settings = get_settings()
     with open_store(settings) as store:
         company = _company(store, args.company)
@@ -127,21 +152,40 @@ def run_flyer(args: argparse.Namespace) -> int:
 
 
 def run_stats(args: argparse.Namespace) -> int:
+    from bot.recruitment.stats import (
+        company_stats,
+        no_signups_note,
+        small_counts_note,
+        write_stats,
+    )
+
     with open_store(get_settings()) as store:
         company = _company(store, args.company)
         if company is None:
             return 1
         with store.sessions() as session:
             stats = company_stats(session, company)
-        csv_path, png_path = write_stats(stats, args.out, company.code)
-        print(f"{stats.company}: onboarded {shown(stats.onboarded)}")
-        for country, count in stats.by_country.items():
-            print(f"  {country}: {shown(count)}")
+        csv_path, png_path = write_stats(stats, args.out, company.code, store.repository)
+        if stats.onboarded == 0:
+            print(f"{stats.company}: {no_signups_note(company.code)}")
+        else:
+            print(
+                _("{company}: {count} người đăng ký").format(
+                    company=stats.company, count=shown(stats.onboarded)
+                )
+            )
+            for country, count in stats.by_country.items():
+                name = country_name(country) if country in COUNTRY_CODES else _("Chưa chọn nước")
+                print(f"  {name}: {shown(count)}")
+            print(f"({small_counts_note()})")
         print(f"{csv_path}\n{png_path}")
     return 0
 
 
 async def _deliver(store: Store, settings: Settings, ids: list[int]) -> int:
+    from bot.recruitment import alerts
+    from bot.telegram.records import TelegramRecords
+
     try:
         bot = alerts.alert_bot(settings)
     except alerts.AlertsUnavailable as exc:
@@ -159,6 +203,8 @@ async def _deliver(store: Store, settings: Settings, ids: list[int]) -> int:
 
 def run_alert_publish(args: argparse.Namespace) -> int:
     settings = get_settings()
+    from bot.recruitment import alerts
+
     text = args.text if args.text is not None else args.file.read_text(encoding="utf-8")
     with open_store(settings) as store:
         with store.sessions.begin() as session:
@@ -170,6 +216,8 @@ def run_alert_publish(args: argparse.Namespace) -> int:
 
 
 def run_alert_resume(args: argparse.Namespace) -> int:
+    from bot.recruitment import alerts
+
     settings = get_settings()
     with open_store(settings) as store:
         with store.sessions() as session:
@@ -181,6 +229,8 @@ def run_alert_resume(args: argparse.Namespace) -> int:
 
 
 def run_alert_status(args: argparse.Namespace) -> int:
+    from bot.recruitment import alerts
+
     with open_store(get_settings()) as store, store.sessions() as session:
         print(alerts.report(session, args.announcement))
     return 0

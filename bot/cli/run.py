@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+from pathlib import Path
 
 from actions.countries import COUNTRY_CODES
 from bot.settings import get_settings
@@ -28,16 +30,36 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     telegram.set_defaults(handler=run_telegram)
 
 
+def log_beside_a_conversation(log_file: Path) -> None:
+    """Everything to ``log_file``, only warnings and errors to the screen: on the screen the
+    log lines would mix with the conversation ("INFO … content version 2 loaded")."""
+    root = logging.getLogger()
+    for handler in root.handlers:
+        handler.setLevel(logging.WARNING)
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        to_file = logging.FileHandler(log_file, encoding="utf-8")
+    except OSError as exc:
+        logging.getLogger(__name__).warning("Cannot log to %s: %s", log_file, exc.strerror)
+        return
+    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(to_file)
+
+
 def run_chat(args: argparse.Namespace) -> int:
     from bot.chat import run_chat as chat
 
-    return asyncio.run(chat(get_settings(), args.country))
+    settings = get_settings()
+    log_beside_a_conversation(settings.log_file)
+    return asyncio.run(chat(settings, args.country))
 
 
 def run_ask(args: argparse.Namespace) -> int:
     from bot.ask import run_ask as ask
 
-    return asyncio.run(ask(get_settings(), args.text, args.country, args.json, args.batch))
+    settings = get_settings()
+    log_beside_a_conversation(settings.log_file)
+    return asyncio.run(ask(settings, args.text, args.country, args.json, args.batch))
 
 
 def run_telegram(args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ from bot.content.schema import (
     IntentsDoc,
     LexiconDoc,
     QuizDoc,
+    ShortCodeDoc,
     TopicsDoc,
 )
 
@@ -36,6 +37,7 @@ TOPICS_FILE = "topics.yml"
 INTENTS_FILE = "intents.yml"
 LEXICON_FILE = "emergency_lexicon.yml"
 QUIZ_FILE = "quiz.yml"  # optional: without it the quiz asks only the contact questions
+SHORT_CODES_DIR = "short_codes"  # short_codes/<country>.yml: the short numbers contacts may use
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,10 @@ class ContentTree:
     intents: Item[IntentsDoc] | None = None
     lexicon: Item[LexiconDoc] | None = None
     quiz: Item[QuizDoc] | None = None
+    # country → its short_codes entries; a country without the file is absent
+    short_codes: dict[str, list[Item[ShortCodeDoc]]] = field(default_factory=dict)
+    # country → every code written in its file, including entries that failed to load
+    short_codes_seen: dict[str, set[str]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -78,6 +84,7 @@ def load_content(root: Path) -> ContentTree:
         _load_answers(tree, country)
     for country in CONTACT_COUNTRIES:
         _load_contacts(tree, country)
+        _load_short_codes(tree, country)
     tree.topics = _load_single(tree, TOPICS_FILE, TopicsDoc)
     tree.intents = _load_single(tree, INTENTS_FILE, IntentsDoc)
     tree.lexicon = _load_single(tree, LEXICON_FILE, LexiconDoc)
@@ -218,7 +225,8 @@ def _explain(error: ErrorDetails, prefix: Loc) -> str:
     if kind == "extra_forbidden":
         return f"unknown field `{where}` (a typo?); remove it or correct its name"
     if kind == "string_type":
-        hint = ' Write phone numbers in quotes, e.g. "119".' if "phones" in loc else ""
+        quoted = "phones" in loc or "code" in loc
+        hint = ' Write phone numbers in quotes, e.g. "119".' if quoted else ""
         return f"`{where}` should be text, found {error['input']!r}.{hint}"
     if kind.startswith("date"):
         return f"`{where}` should be a date written like 2026-11-22, found {error['input']!r}"
@@ -254,6 +262,11 @@ def _missing(where: str, name: str) -> str:
 def _pattern(where: str, error: ErrorDetails) -> str:
     if where.endswith("url"):
         return f"`{where}` should be a web address starting with https://, found {error['input']!r}"
+    if where.endswith("code"):
+        return (
+            f"`{where}` should be a short number: 3 to 6 digits, or # and digits, in quotes "
+            f'(like "119" or "#9110"), found {error["input"]!r}'
+        )
     return (
         f"`{where}` should be an id in lower-case letters, digits and hyphens "
         f"(like find-clinic), found {error['input']!r}"
@@ -318,3 +331,35 @@ def _load_contacts(tree: ContentTree, country: str) -> None:
         tree.problems.extend(problems)
         if doc is not None:
             tree.contacts[country].append(Item(rel, entry, doc))
+
+
+def _load_short_codes(tree: ContentTree, country: str) -> None:
+    """Read ``short_codes/<country>.yml`` if it exists (the check asks for it when needed)."""
+    rel = f"{SHORT_CODES_DIR}/{country}.yml"
+    if not (tree.root / rel).is_file():
+        return
+    tree.short_codes[country] = []
+    seen = tree.short_codes_seen.setdefault(country, set())
+    node, problem = read_yaml(tree.root, rel)
+    if problem is not None:
+        tree.problems.append(problem)
+        return
+    if not isinstance(node, list):
+        tree.problems.append(
+            Problem(
+                rel,
+                1,
+                "a short-codes file must be a list of short numbers, each starting with "
+                "'- code: \"119\"' (see content/README.md)",
+            )
+        )
+        return
+    for index, entry in enumerate(node):
+        if isinstance(entry, dict) and entry.get("code") is not None:
+            seen.add(str(entry["code"]).strip())
+        doc, problems = to_model(
+            rel, node, ShortCodeDoc, at=(index,), label=f"short code {index + 1}"
+        )
+        tree.problems.extend(problems)
+        if doc is not None:
+            tree.short_codes[country].append(Item(rel, entry, doc))

@@ -168,6 +168,23 @@ def _valid_short(number: PhoneNumber, international: bool) -> bool:
     )
 
 
+def short_code(phone: str, country: str) -> str | None:
+    """The short number ``phone`` dials ("119", "#9110", "1345" for "+82-1345"), or ``None``.
+
+    Used to hold every short number against the country's sourced list (short_codes/<cc>.yml):
+    the phonenumbers metadata accepts any short code of the right length, so a typo such as
+    "118" for "119" would pass the validity check alone.
+    """
+    written = phone.strip()
+    if written.startswith("#"):
+        return "#" + digits(written)
+    number = _parse(written, country)
+    if number is None:
+        return None
+    national = str(number.national_number)
+    return national if len(national) <= _MAX_SHORT_DIGITS else None
+
+
 def digits(text: str) -> str:
     """Only the digits of a phone number as written."""
     return re.sub(r"\D", "", text)

@@ -13,11 +13,13 @@ from collections.abc import Iterable
 from typing import Literal
 
 from bot.content.repository import AnswerView, ContactView, PhraseCard, SourceView
-from bot.i18n import _, format_date
+from bot.i18n import DEFAULT_LOCALE, _, current_locale, format_date
 
 Format = Literal["html", "plain"]
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+# Lines nobody should hesitate to call: emergency numbers and suicide / crisis lines.
+DO_NOT_DISCOURAGE = frozenset({"emergency", "crisis"})
 
 
 def render_answer(answer: AnswerView, fmt: Format, full: bool = False) -> str:
@@ -44,8 +46,9 @@ def render_contact(contact: ContactView, fmt: Format) -> str:
     details = [contact.hours] if contact.hours else []
     if "vi" in contact.languages:
         details.append(_("có tiếng Việt"))
-    elif contact.kind != "emergency":
-        # Never put anyone off calling 119/110 by saying nobody speaks Vietnamese there.
+    elif contact.kind not in DO_NOT_DISCOURAGE:
+        # Never put anyone off calling 119/110 or a crisis line by saying nobody speaks
+        # Vietnamese there (a crisis line's hours text says which languages it speaks).
         details.append(_("không có tiếng Việt"))
     if details:
         lines.append("   " + _escape(" · ".join(details), fmt))
@@ -75,7 +78,17 @@ def _footer(answer: AnswerView, fmt: Format, full: bool) -> str:
         links = f"{links} {_escape(more, fmt)}"
     sources_label = _("Nguồn:")
     updated = _("Cập nhật ngày {date}").format(date=format_date(answer.verified_on))
-    return f"{_escape(sources_label, fmt)} {links}\n{_escape(updated, fmt)}"
+    footer = f"{_escape(sources_label, fmt)} {links}\n{_escape(updated, fmt)}"
+    if current_locale() != DEFAULT_LOCALE:
+        # Menus follow the chosen language, the content does not (yet): say so, or a reader
+        # of the English interface (NGO staff) meets Vietnamese text with no word of warning.
+        footer += "\n" + _escape(vietnamese_only_note(), fmt)
+    return footer
+
+
+def vietnamese_only_note() -> str:
+    """Said under every answer shown in another interface language."""
+    return _("Nội dung này chỉ có bằng tiếng Việt.")
 
 
 def _unique(sources: Iterable[SourceView]) -> list[SourceView]:

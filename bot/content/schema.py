@@ -18,10 +18,15 @@ PHRASE_LANGUAGE = {"jp": "ja", "kr": "ko", "tw": "zh-Hant"}
 MAX_SHORT_CHARS = 700
 
 Status = Literal["published", "unverified", "draft"]
-ContactKind = Literal["emergency", "hotline", "mission", "office"]
+# crisis: suicide prevention and emotional-crisis lines (shown first for a suicide alert).
+ContactKind = Literal["emergency", "crisis", "hotline", "mission", "office"]
 LexiconKind = Literal["medical", "police", "suicide"]
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+# A short number as dialled: 3–6 digits ("119", "1955") or "#" and digits (Japan's "#9110").
+ShortCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^(#\d{3,5}|\d{3,6})$")
+]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
@@ -80,6 +85,15 @@ class ContactDoc(_Strict):
     languages: list[Text] = Field(default_factory=list)
     helps_with: Text | None = None
     status: Status
+    source: SourceDoc
+    verified_on: date
+
+
+class ShortCodeDoc(_Strict):
+    """One entry of ``short_codes/<country>.yml``: a short number the content may use."""
+
+    code: ShortCode
+    what: Text
     source: SourceDoc
     verified_on: date
 

@@ -14,9 +14,9 @@ from typing import TypeVar
 
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from bot.content.loader import ContentTree, Item
-from bot.content.phones import phone_problem, unknown_mentions
-from bot.content.problems import Problem, by_severity
+from bot.content.loader import SHORT_CODES_DIR, ContentTree, Item
+from bot.content.phones import phone_problem, short_code, unknown_mentions
+from bot.content.problems import Problem, Severity, by_severity
 from bot.content.schema import (
     COUNTRY_NAMES,
     HOST_COUNTRIES,
@@ -24,6 +24,7 @@ from bot.content.schema import (
     PHRASE_LANGUAGE,
     AnswerDoc,
     ContactDoc,
+    ShortCodeDoc,
 )
 from vietnlp.text import normalise
 
@@ -31,6 +32,7 @@ TEXT_FIELDS = ("short", "body", "more")
 STALE_AFTER_MONTHS = 12
 
 Doc = TypeVar("Doc", AnswerDoc, ContactDoc)
+Dated = Item[AnswerDoc] | Item[ContactDoc] | Item[ShortCodeDoc]
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ def validate(tree: ContentTree, today: date) -> Report:
     index = _build_index(tree)
     problems = [
         *tree.problems,
+        *_check_short_codes(tree, today),
         *_check_contacts(tree, index, today),
         *_check_answers(tree, index, today),
         *_check_topics(tree, index),
@@ -145,12 +148,12 @@ def _build_index(tree: ContentTree) -> _Index:
     for contact_id, own in tree.contact_problems.items():
         if own and contact_id in index.broken_contacts:
             index.contact_roots.setdefault(contact_id, own[0])
-    for country, items in tree.contacts.items():
-        for item in items:
-            found = list(_phone_problems(item, country))
-            index.phone_problems.setdefault(item.model.id, found)
-            if found:
-                index.contact_roots.setdefault(item.model.id, found[0])
+    for contact_id, (country, item) in index.contacts.items():
+        found = list(_check_phones(item, country, tree))
+        index.phone_problems[contact_id] = found
+        errors = [p for p in found if p.severity == "error"]
+        if errors:
+            index.contact_roots.setdefault(contact_id, errors[0])
     for country in HOST_COUNTRIES:
         ids = set(tree.answer_files.get(country, {}))
         ids |= {item.model.id for item in tree.answers.get(country, [])}
@@ -173,9 +176,8 @@ def stale_before(today: date) -> date:
     return _months_before(today, STALE_AFTER_MONTHS)
 
 
-def _check_dates_and_status(
-    item: Item[AnswerDoc] | Item[ContactDoc], what: str, today: date
-) -> Iterator[Problem]:
+def _check_dates(item: Dated, what: str, today: date, shown: bool) -> Iterator[Problem]:
+    """``verified_on`` not in the future, and (for what workers see) not older than a year."""
     doc = item.model
     line = item.line("verified_on")
     if doc.verified_on > today:
@@ -185,7 +187,7 @@ def _check_dates_and_status(
             f"`verified_on` {doc.verified_on} is in the future; write "
             "the day the facts were actually checked",
         )
-    elif doc.status == "published" and doc.verified_on < stale_before(today):
+    elif shown and doc.verified_on < stale_before(today):
         yield Problem(
             item.path,
             line,
@@ -194,6 +196,13 @@ def _check_dates_and_status(
             "the source again and update `verified_on`",
             "warning",
         )
+
+
+def _check_dates_and_status(
+    item: Item[AnswerDoc] | Item[ContactDoc], what: str, today: date
+) -> Iterator[Problem]:
+    doc = item.model
+    yield from _check_dates(item, what, today, shown=doc.status == "published")
     if doc.status != "published":
         yield Problem(
             item.path,
@@ -222,7 +231,8 @@ def _check_contacts(tree: ContentTree, index: _Index, today: date) -> Iterator[P
             if index.contacts.get(item.model.id, (None, None))[1] is item:
                 yield from index.phone_problems.get(item.model.id, [])
             else:  # a duplicate id: its phones were not checked with the first entry's
-                yield from _phone_problems(item, country)
+                yield from _check_phones(item, country, tree)
+            yield from _check_reachable(item)
             yield from _check_dates_and_status(item, what, today)
 
 
@@ -241,11 +251,90 @@ def _duplicate(
     )
 
 
-def _phone_problems(item: Item[ContactDoc], country: str) -> Iterator[Problem]:
+def _check_phones(item: Item[ContactDoc], country: str, tree: ContentTree) -> Iterator[Problem]:
     for position, phone in enumerate(item.model.phones):
+        line = item.line("phones", position)
         message = phone_problem(phone, country)
         if message is not None:
-            yield Problem(item.path, item.line("phones", position), message)
+            yield Problem(item.path, line, message)
+        elif (unlisted := _unlisted_short_code(phone, country, tree)) is not None:
+            # A number workers see must be right; one not shown yet is for editors to look at.
+            severity: Severity = "error" if item.model.status == "published" else "warning"
+            yield Problem(item.path, line, unlisted, severity)
+
+
+def _check_reachable(item: Item[ContactDoc]) -> Iterator[Problem]:
+    """A published emergency or crisis line needs a phone; a mission a phone or an address.
+
+    A mission listed without a verified way to reach it is no help to someone in trouble and
+    crowds out the lines that are (issue 9: the Fukuoka consulate had no number).
+    """
+    doc = item.model
+    if doc.status != "published" or doc.phones:
+        return
+    if doc.kind in ("emergency", "crisis"):
+        yield Problem(
+            item.path,
+            item.line("phones"),
+            f"the {doc.kind} line `{doc.id}` is published without a phone number; add the "
+            "verified number or set status: unverified",
+        )
+    elif doc.kind == "mission" and not doc.address:
+        yield Problem(
+            item.path,
+            item.line("phones"),
+            f"the mission `{doc.id}` is published without a phone or an address, so workers "
+            "would see it with no way to reach it; add a verified phone or address, or set "
+            "status: unverified (answers then list only missions that can be reached)",
+        )
+
+
+def _unlisted_short_code(phone: str, country: str, tree: ContentTree) -> str | None:
+    """Why a (valid-looking) short number may not be used: it is not in the sourced list."""
+    code = short_code(phone, country)
+    if code is None:
+        return None
+    rel = f"{SHORT_CODES_DIR}/{country}.yml"
+    if country not in tree.short_codes_seen:
+        return (
+            f'"{phone}" is a short number, and there is no {rel} to check it against; '
+            f"create {rel} and add {code} with `what`, `source` and `verified_on` "
+            "(see content/README.md)"
+        )
+    listed = {short_code(seen, country) or seen for seen in tree.short_codes_seen[country]}
+    if code in listed:
+        return None
+    return (
+        f'the short number "{phone}" is not in {rel}; a short number of the right length '
+        "passes every other check, so check the digits against the source: if they are "
+        f"right, add {code} to {rel} with `what`, `source` and `verified_on`, otherwise "
+        "correct the number"
+    )
+
+
+# --- short codes ---------------------------------------------------------------------------
+
+
+def _check_short_codes(tree: ContentTree, today: date) -> Iterator[Problem]:
+    for country, items in tree.short_codes.items():
+        first_line: dict[str, int] = {}
+        for position, item in enumerate(items):
+            code = item.model.code
+            line = item.line("code")
+            message = phone_problem(code, country)
+            if message is not None:
+                yield Problem(item.path, line, message)
+            key = short_code(code, country) or code
+            if key in first_line:
+                yield Problem(
+                    item.path,
+                    line,
+                    f"the short number {code} is listed twice (first on line "
+                    f"{first_line[key]}); keep one entry",
+                )
+            else:
+                first_line[key] = line
+            yield from _check_dates(item, f"short code {code} (entry {position + 1})", today, True)
 
 
 # --- answers -------------------------------------------------------------------------------

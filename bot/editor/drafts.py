@@ -131,10 +131,12 @@ def apply_form(text: str, values: dict[str, str], country: str) -> str:
     if not isinstance(node, CommentedMap):
         raise ValueError("an answer file must be a set of fields")
     old = form_values(text)
+    changed = False
     for name in ANSWER_FIELDS:
         new = values.get(name, "").replace("\r\n", "\n").strip()
         if new == old[name].strip():
             continue
+        changed = True
         if name in LIST_FIELDS:
             _set(node, name, _flow_list(re.split(r"[,\s]+", new)))
         elif name == "sources":
@@ -149,6 +151,8 @@ def apply_form(text: str, values: dict[str, str], country: str) -> str:
                 del node[name]
         else:
             _set(node, name, _scalar(new, node.get(name)))
+    if not changed:
+        return text  # byte for byte: nothing to write back
     out = io.StringIO()
     yaml.dump(node, out)
     return out.getvalue()

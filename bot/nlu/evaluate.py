@@ -18,9 +18,10 @@ import yaml
 
 from bot.nlu import model
 from bot.settings import REPO_ROOT, Settings
+from vietnlp.intents import EMERGENCY_INTENTS as EMERGENCY_INTENT_KINDS
 
 ACCURACY_THRESHOLDS = {"diacritics": 0.95, "plain": 0.93, "teencode": 0.90}
-EMERGENCY_INTENTS = ("emergency_medical", "emergency_police")
+EMERGENCY_INTENTS = tuple(EMERGENCY_INTENT_KINDS)
 EMERGENCY_RECALL_THRESHOLD = 0.99
 
 

@@ -1,25 +1,33 @@
 """Starting and stopping a local Rasa NLU server on 127.0.0.1 for chat, ask and the bot.
 
-When ``NLU_URL`` is set we only connect to it. Otherwise the up-to-date model is trained if needed
-and served by ``rasa run --enable-api`` bound to loopback with a fresh random auth token; the server
-is stopped when the context exits. If Rasa cannot be started, callers get ``None`` and run
-without NLU: the emergency lexicon, menus and search still answer.
+When ``NLU_URL`` is set we only connect to it. Otherwise a server started with ``make nlu-serve``
+is reused when it answers: it writes its URL and token to ``var/nlu-server.json`` (readable by
+this user only), so a single ``ask`` or a new ``chat`` starts in about a second instead of loading
+the model again (10–15 s). Failing that, the up-to-date model is trained if needed and served by
+``rasa run --enable-api`` bound to loopback with a fresh random auth token, with a progress line
+while it loads; that server is stopped when the context exits. If Rasa cannot be started, callers
+get ``None`` and run without NLU: the emergency lexicon, menus and search still answer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
 import secrets
 import socket
 import subprocess
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import httpx
 
+from bot.i18n import _
 from bot.nlu import model
 from bot.nlu.client import NluClient
 from bot.settings import REPO_ROOT, Settings
@@ -27,6 +35,7 @@ from bot.settings import REPO_ROOT, Settings
 logger = logging.getLogger(__name__)
 
 STARTUP_TIMEOUT_SECONDS = 180.0
+PROBE_TIMEOUT_SECONDS = 0.5  # a server on loopback that is up answers /status in milliseconds
 
 
 @dataclass(frozen=True)
@@ -44,22 +53,117 @@ def free_port() -> int:
         return port
 
 
-async def wait_until_ready(endpoint: NluEndpoint, process: subprocess.Popen[bytes]) -> None:
-    """Poll ``/status`` until the model is loaded (or the process died / time ran out)."""
+async def loaded_model(http: httpx.AsyncClient, endpoint: NluEndpoint) -> str | None:
+    """The model file the server at ``endpoint`` has loaded, or ``None`` if it is not ready."""
     params = {"token": endpoint.token} if endpoint.token else None
-    deadline = asyncio.get_running_loop().time() + STARTUP_TIMEOUT_SECONDS
-    async with httpx.AsyncClient(base_url=endpoint.url, timeout=2.0) as http:
-        while asyncio.get_running_loop().time() < deadline:
+    try:
+        response = await http.get(f"{endpoint.url}/status", params=params)
+        if response.status_code == 200:
+            name = response.json().get("model_file")
+            return str(name) if name else None
+    except (httpx.HTTPError, ValueError, AttributeError):
+        pass
+    return None
+
+
+async def wait_until_ready(
+    endpoint: NluEndpoint,
+    process: subprocess.Popen[bytes],
+    on_wait: Callable[[float], None] | None = None,
+) -> None:
+    """Poll ``/status`` until the model is loaded (or the process died / time ran out);
+    ``on_wait`` is called with the seconds waited so far, for a progress line."""
+    started = time.monotonic()
+    async with httpx.AsyncClient(timeout=2.0) as http:
+        while time.monotonic() - started < STARTUP_TIMEOUT_SECONDS:
             if process.poll() is not None:
                 raise model.NluSetupError(f"Rasa server exited with code {process.returncode}")
-            try:
-                response = await http.get("/status", params=params)
-                if response.status_code == 200 and response.json().get("model_file"):
-                    return
-            except httpx.HTTPError:
-                pass
+            if await loaded_model(http, endpoint):
+                return
+            if on_wait is not None:
+                on_wait(time.monotonic() - started)
             await asyncio.sleep(0.5)
     raise model.NluSetupError("Rasa server did not become ready in time")
+
+
+# --- the server of `make nlu-serve`, shared by later chat/ask runs ---------------------------
+
+
+def write_server_file(path: Path, endpoint: NluEndpoint, model_file: Path) -> None:
+    """Say where the served model is, for other processes of this user (mode 0600: the token)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"url": endpoint.url, "token": endpoint.token, "model": model_file.name}
+    temporary = path.with_suffix(".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        json.dump(record, out)
+    temporary.replace(path)
+
+
+def remove_server_file(path: Path, endpoint: NluEndpoint) -> None:
+    """Remove the file if it still describes ``endpoint`` (another server may have replaced it)."""
+    with suppress(OSError, ValueError):
+        if json.loads(path.read_text(encoding="utf-8")).get("url") == endpoint.url:
+            path.unlink()
+
+
+async def running_server(settings: Settings) -> NluEndpoint | None:
+    """The server that ``nlu serve`` announced, if it answers ``/status`` with a loaded model."""
+    try:
+        record = json.loads(settings.nlu_server_file.read_text(encoding="utf-8"))
+        endpoint = NluEndpoint(str(record["url"]), record.get("token"))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_SECONDS) as http:
+        served = await loaded_model(http, endpoint)
+    if served is None:
+        return None
+    current = model.model_path(settings).name
+    if Path(served).name != current:
+        # Still used: a slightly older model answers far better than none, and the person
+        # asked for a fast start. They are told how to catch up.
+        logger.warning(
+            "The running NLU server has %s loaded, not the current %s: restart `make nlu-serve`",
+            Path(served).name,
+            current,
+        )
+    return endpoint
+
+
+class Progress:
+    """A one-line "loading the model… 7 s" note on a terminal (plain lines elsewhere)."""
+
+    def __init__(self, out: TextIO | None) -> None:
+        self._out = out
+        self._shown = -1
+        self._tty = bool(out is not None and out.isatty())
+
+    def say(self, text: str) -> None:
+        if self._out is not None:
+            print(text, file=self._out, flush=True)
+
+    def waited(self, seconds: float) -> None:
+        """Called while the model loads: on a terminal the line counts the seconds."""
+        if self._out is None:
+            return
+        if not self._tty:
+            if self._shown < 0:
+                self.say(_("Đang tải mô hình hiểu câu hỏi (NLU)…"))
+                self._shown = 0
+            return
+        if int(seconds) != self._shown:
+            line = _("Đang tải mô hình hiểu câu hỏi (NLU)… {seconds} giây").format(
+                seconds=int(seconds)
+            )
+            print(f"\r{line}", end="", file=self._out, flush=True)
+            self._shown = int(seconds)
+
+    def done(self, seconds: float) -> None:
+        if self._out is None:
+            return
+        if self._tty and self._shown >= 0:
+            print(file=self._out)
+        self.say(_("NLU sẵn sàng sau {seconds:.0f} giây.").format(seconds=seconds))
 
 
 def start_process(
@@ -80,16 +184,23 @@ def start_process(
 
 @asynccontextmanager
 async def local_server(
-    settings: Settings, model_file: Path | None = None
+    settings: Settings, model_file: Path | None = None, progress: TextIO | None = None
 ) -> AsyncIterator[NluEndpoint]:
-    """Serve a model (by default the current one, trained if needed) until the context exits."""
+    """Serve a model (by default the current one, trained if needed) until the context exits;
+    progress notes go to ``progress`` (the terminal's stderr for chat and ask)."""
+    note = Progress(progress)
     if model_file is None:
+        if not model.model_path(settings).exists():
+            note.say(_("Đang huấn luyện mô hình NLU (một đến hai phút, chỉ lần đầu)…"))
         model_file = await asyncio.to_thread(model.train, settings)
     port, token = free_port(), secrets.token_urlsafe(24)
     endpoint = NluEndpoint(f"http://127.0.0.1:{port}", token)
     process = start_process(settings, model_file, port, token, REPO_ROOT / "var/rasa.log")
     try:
-        await wait_until_ready(endpoint, process)
+        note.say(_("Mẹo: chạy `make nlu-serve` ở một cửa sổ khác để lần sau khởi động ngay."))
+        started = time.monotonic()
+        await wait_until_ready(endpoint, process, note.waited)
+        note.done(time.monotonic() - started)
         yield endpoint
     finally:
         process.terminate()
@@ -100,25 +211,35 @@ async def local_server(
 
 
 @asynccontextmanager
-async def nlu_endpoint(settings: Settings) -> AsyncIterator[NluEndpoint | None]:
-    """``NLU_URL`` when set; otherwise a local server; ``None`` when neither can be had."""
+async def nlu_endpoint(
+    settings: Settings, progress: TextIO | None = None
+) -> AsyncIterator[NluEndpoint | None]:
+    """``NLU_URL`` when set; otherwise the running ``nlu serve`` server, or a local server of
+    our own; ``None`` when none can be had."""
     if settings.nlu_url:
         token = settings.nlu_token.get_secret_value() if settings.nlu_token else None
         yield NluEndpoint(settings.nlu_url, token)
         return
+    shared = await running_server(settings)
+    if shared is not None:
+        logger.info("Using the running NLU server at %s", shared.url)
+        yield shared
+        return
     async with AsyncExitStack() as stack:
         endpoint: NluEndpoint | None = None
         try:
-            endpoint = await stack.enter_async_context(local_server(settings))
+            endpoint = await stack.enter_async_context(local_server(settings, progress=progress))
         except model.NluSetupError as exc:
             logger.warning("Running without the NLU server: %s", exc)
         yield endpoint
 
 
 @asynccontextmanager
-async def nlu_client(settings: Settings) -> AsyncIterator[NluClient | None]:
+async def nlu_client(
+    settings: Settings, progress: TextIO | None = None
+) -> AsyncIterator[NluClient | None]:
     """A ready ``NluClient`` (or ``None`` without NLU) for the lifetime of the context."""
-    async with nlu_endpoint(settings) as endpoint:
+    async with nlu_endpoint(settings, progress) as endpoint:
         if endpoint is None:
             yield None
             return

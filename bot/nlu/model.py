@@ -20,7 +20,6 @@ logger = logging.getLogger(__name__)
 
 NLU_DATA = REPO_ROOT / "nlu_data"
 CONFIG = NLU_DATA / "config.yml"
-STOCK_CONFIG = NLU_DATA / "config_stock.yml"
 TRAINING_DATA = NLU_DATA / "data"
 DOMAIN = NLU_DATA / "domain.yml"
 TEST_SETS = {form: NLU_DATA / "tests" / form for form in ("diacritics", "plain", "teencode")}
@@ -41,7 +40,8 @@ def model_inputs(config: Path = CONFIG) -> list[Path]:
 def fingerprint(config: Path = CONFIG) -> str:
     digest = hashlib.sha256()
     for path in model_inputs(config):
-        digest.update(str(path.relative_to(REPO_ROOT)).encode())
+        name = path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path.name
+        digest.update(str(name).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

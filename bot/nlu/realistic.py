@@ -167,6 +167,8 @@ class Score:
     emergency_ok: bool | None  # None: not an emergency
     also_ok: bool | None
     first_text: str = field(repr=False, default="")
+    intent: str | None = None  # the NLU's (combined) intent and confidence
+    confidence: float | None = None
 
     @property
     def confidently_wrong(self) -> bool:
@@ -215,6 +217,8 @@ def score(case: Case, form: str, turn: Turn, crisis_numbers: Sequence[str]) -> S
         emergency_ok,
         also_ok,
         first,
+        turn.nlu.intent if turn.nlu else None,
+        turn.nlu.confidence if turn.nlu else None,
     )
 
 

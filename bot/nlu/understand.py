@@ -11,7 +11,8 @@ is classified too, and the evidence is combined:
 * topics beat small talk: "chào chị, em ở Nhật, em bị đau bụng" is a question about a stomach
   ache, not a greeting or a country change (the country is still taken from the entities);
 * a second clear question in another part is kept, to be offered as a button;
-* the strongest sign of a crisis or an emergency in ANY part is kept, for the safety path.
+* the strongest sign of a crisis or an emergency in ANY part is kept, for the safety path (from
+  the parts alone: a long, sad story as a whole looks like a crisis to the classifier).
 
 The country entity comes from the whole message (the extractor sees every word of it).
 """
@@ -81,7 +82,9 @@ def _is_topic(intent: str) -> bool:
 
 def combine(whole: NluResult, pieces: Sequence[NluResult] = ()) -> Understanding:
     """The evidence of the whole message and of its parts, combined (see the module doc)."""
-    results = [whole, *pieces]
+    # The safety signals come from the parts when there are several: a long, sad story as a
+    # whole looks like a crisis to the classifier; a cry for help is one sentence of it.
+    results = list(pieces) or [whole]
     crisis = max(_probabilities(r).get(_crisis_intent(), 0.0) for r in results)
     emergency = max(
         (

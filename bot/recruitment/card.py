@@ -18,6 +18,20 @@ MAX_HELP_LINES = 6
 _cache: dict[tuple[int, str, str], bytes] = {}
 
 
+def phrase_blocks(sheet: EmergencySheet, size: int = 22) -> list[Block]:
+    """The phrases in the local language, to show to people nearby (card and flyer alike)."""
+    if not sheet.phrases:
+        return []
+    heading = Heading(_("Đưa cho người xung quanh xem"), size - 1, DARK)
+    blocks: list[Block] = [Spacer(6), heading]
+    for phrase in sheet.phrases:
+        blocks += [
+            Paragraph(phrase.local, size, bold=True),
+            Paragraph(phrase.vi, size * 2 // 3, color=GREY),
+        ]
+    return blocks
+
+
 def card_blocks(sheet: EmergencySheet) -> list[Block]:
     blocks: list[Block] = [
         Heading(_("THẺ KHẨN CẤP") + f" — {sheet.country_name.upper()}", 30),
@@ -37,10 +51,7 @@ def card_blocks(sheet: EmergencySheet) -> list[Block]:
                 Paragraph(" · ".join(contact.phones), 19),
                 Spacer(3),
             ]
-    if sheet.phrases:
-        blocks += [Spacer(6), Heading(_("Đưa cho người xung quanh xem"), 21, DARK)]
-        for phrase in sheet.phrases:
-            blocks += [Paragraph(phrase.local, 22, bold=True), Paragraph(phrase.vi, 14, color=GREY)]
+    blocks += phrase_blocks(sheet)
     note = _("Cập nhật ngày {date}. Nguồn và chi tiết: gõ /sos trong bot.")
     blocks += [
         Spacer(8),
@@ -55,5 +66,6 @@ def emergency_card(repo: ContentRepository, country: str) -> bytes:
     key = (version, country, current_locale())
     if key not in _cache:
         _cache.clear()  # only the live version is ever asked for again
-        _cache[key] = render_png(card_blocks(emergency_sheet(repo, country)), CARD_WIDTH)
+        sheet = emergency_sheet(repo, country)
+        _cache[key] = render_png(card_blocks(sheet), CARD_WIDTH, lang=sheet.phrase_lang)
     return _cache[key]

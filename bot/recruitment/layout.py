@@ -3,21 +3,23 @@
 Flyers and emergency cards are described once as a list of blocks; ``render_png`` draws them with
 Pillow (photo-gallery cards, flyer previews) and ``render_pdf`` with fpdf2 (printable A4 with real,
 searchable text). Each line picks a font that can draw it: DejaVu Sans for Vietnamese, a CJK font
-for Japanese/Korean/Chinese phrases.
+for Japanese/Korean/Chinese phrases, in the face of the page's language (``lang``).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
-import segno
-from fpdf import FPDF
-from PIL import Image, ImageDraw, ImageFont
+from bot.recruitment.fonts import FontFace, font_for
 
-from bot.recruitment.fonts import cjk_font, latin_font, needs_cjk
+if TYPE_CHECKING:  # the drawing libraries are imported when a page is drawn: the conversation
+    # imports this module (for /the) and the chat and ask start faster without loading them.
+    from fpdf import FPDF
+    from PIL import ImageDraw, ImageFont
 
 RED = (178, 34, 34)
 DARK = (33, 33, 33)
@@ -53,37 +55,70 @@ class Spacer:
 Block = Heading | Paragraph | QrCode | Spacer
 
 
+def drawn_text(blocks: Sequence[Block]) -> Iterator[tuple[str, bool]]:
+    """Every piece of text the renderers draw, and whether it is bold."""
+    for block in blocks:
+        if isinstance(block, QrCode):
+            yield block.caption, False
+        elif isinstance(block, Heading):
+            yield block.text, True
+        elif isinstance(block, Paragraph):
+            yield block.text, block.bold
+
+
 # --- PNG (Pillow) -------------------------------------------------------------------------------
 
 
 @cache
-def _pil_font(size: int, bold: bool, cjk: bool) -> ImageFont.FreeTypeFont:
-    path = cjk_font() if cjk else latin_font(bold)
-    return ImageFont.truetype(str(path), size)
+def _pil_font(face: FontFace, size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
+    return ImageFont.truetype(str(face.path), size, index=face.index)
 
 
 def _wrap(
     draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int
 ) -> list[str]:
-    """Greedy word wrap (character wrap for CJK text, which has no spaces)."""
+    """Greedy word wrap; a word wider than the line (Japanese and Chinese have no spaces) is
+    broken between characters, which is where those scripts break lines anyway."""
     lines: list[str] = []
+
+    def fits(candidate: str) -> bool:
+        return draw.textlength(candidate, font=font) <= width
+
     for paragraph in text.splitlines() or [""]:
-        units = list(paragraph) if needs_cjk(paragraph) else paragraph.split(" ")
-        joiner = "" if needs_cjk(paragraph) else " "
         line = ""
-        for unit in units:
-            candidate = f"{line}{joiner}{unit}" if line else unit
-            if draw.textlength(candidate, font=font) <= width or not line:
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if fits(candidate):
                 line = candidate
-            else:
+                continue
+            if line:
                 lines.append(line)
-                line = unit
+            line = ""
+            for unit in word:  # a word that fits alone ends up whole on the new line
+                if line and not fits(line + unit):
+                    lines.append(line)
+                    line = ""
+                line += unit
         lines.append(line)
     return lines
 
 
-def render_png(blocks: Sequence[Block], width: int, scale: float = 2.0, margin: int = 40) -> bytes:
-    """Draw the blocks top to bottom on a white page of ``width`` pixels; returns PNG bytes."""
+def render_png(
+    blocks: Sequence[Block],
+    width: int,
+    scale: float = 2.0,
+    margin: int = 40,
+    lang: str | None = None,
+) -> bytes:
+    """Draw the blocks top to bottom on a white page of ``width`` pixels; returns PNG bytes.
+
+    ``lang`` (``ja``, ``ko``, ``zh-Hant``) picks the glyph shapes of Japanese/Korean/Chinese text.
+    """
+    import segno
+    from PIL import Image, ImageDraw
+
     canvas = Image.new("RGB", (width, 8000), "white")
     draw = ImageDraw.Draw(canvas)
     y = margin
@@ -98,10 +133,12 @@ def render_png(blocks: Sequence[Block], width: int, scale: float = 2.0, margin: 
             image = Image.open(buffer).convert("RGB")
             canvas.paste(image, ((width - image.width) // 2, y))
             y += image.height + int(6 * scale)
-            y = _draw_text(draw, block.caption, 14, False, GREY, y, margin, inner, scale, True)
+            face = font_for(block.caption, False, lang)
+            y = _draw_text(draw, block.caption, 14, face, GREY, y, margin, inner, scale, True)
         else:
             bold = isinstance(block, Heading) or (isinstance(block, Paragraph) and block.bold)
-            y = _draw_text(draw, block.text, block.size, bold, block.color, y, margin, inner, scale)
+            face = font_for(block.text, bold, lang)
+            y = _draw_text(draw, block.text, block.size, face, block.color, y, margin, inner, scale)
     page = canvas.crop((0, 0, width, y + margin))
     out = io.BytesIO()
     page.save(out, format="PNG", optimize=True)
@@ -112,7 +149,7 @@ def _draw_text(
     draw: ImageDraw.ImageDraw,
     text: str,
     size: int,
-    bold: bool,
+    face: FontFace,
     color: tuple[int, int, int],
     y: int,
     margin: int,
@@ -120,7 +157,7 @@ def _draw_text(
     scale: float,
     centre: bool = False,
 ) -> int:
-    font = _pil_font(int(size * scale), bold, needs_cjk(text))
+    font = _pil_font(face, int(size * scale))
     line_height = int(size * scale * 1.35)
     for line in _wrap(draw, text, font, inner):
         x = margin + (inner - int(draw.textlength(line, font=font))) // 2 if centre else margin
@@ -132,17 +169,23 @@ def _draw_text(
 # --- PDF (fpdf2) --------------------------------------------------------------------------------
 
 
-def render_pdf(blocks: Sequence[Block], title: str) -> bytes:
+def _pdf_font(pdf: FPDF, text: str, bold: bool, lang: str | None) -> str:
+    """Select (registering on first use) the font that draws ``text``; returns its family."""
+    face = font_for(text, bold, lang)
+    if face.key not in pdf.fonts:
+        pdf.add_font(face.key, "", str(face.path), collection_font_number=face.index)
+    return face.key
+
+
+def render_pdf(blocks: Sequence[Block], title: str, lang: str | None = None) -> bytes:
     """An A4 page (or more, when the text is long) with embedded fonts; returns PDF bytes."""
+    import segno
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_title(title)
     pdf.set_margins(18, 16, 18)
     pdf.set_auto_page_break(True, margin=14)
-    pdf.add_font("DejaVu", "", str(latin_font()))
-    pdf.add_font("DejaVu", "B", str(latin_font(bold=True)))
-    if any(needs_cjk(getattr(b, "text", "")) for b in blocks):
-        pdf.add_font("CJK", "", str(cjk_font()))
-        pdf.set_fallback_fonts(["CJK"])
     pdf.add_page()
     for block in blocks:
         if isinstance(block, Spacer):
@@ -153,12 +196,12 @@ def render_pdf(blocks: Sequence[Block], title: str) -> bytes:
             qr.save(buffer, kind="png", scale=10)
             size = 70
             pdf.image(buffer, x=(pdf.w - size) / 2, w=size, h=size)
-            pdf.set_font("DejaVu", "", 10)
+            pdf.set_font(_pdf_font(pdf, block.caption, False, lang), "", 10)
             pdf.set_text_color(*GREY)
             pdf.multi_cell(0, 5, block.caption, align="C")
         else:
             bold = isinstance(block, Heading) or (isinstance(block, Paragraph) and block.bold)
-            pdf.set_font("DejaVu", "B" if bold else "", block.size * 0.75)
+            pdf.set_font(_pdf_font(pdf, block.text, bold, lang), "", block.size * 0.75)
             pdf.set_text_color(*block.color)
             pdf.multi_cell(0, block.size * 0.75 * 0.5, block.text, align="L")
             pdf.ln(1)

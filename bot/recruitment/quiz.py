@@ -10,6 +10,7 @@ publish in the middle of a quiz cannot change the answer to a question already o
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import asdict, dataclass
 
 from sqlalchemy.orm import Session
@@ -18,8 +19,13 @@ from actions.countries import country_name
 from bot.content.repository import ContactView, ContentRepository, QuizStatement
 from bot.i18n import _
 from bot.models.recruitment import QuizSession
+from vietnlp.text import nfc
 
 QUESTIONS_PER_QUIZ = 5
+LETTERS = "ABCD"  # the options' names, on the buttons and typed
+# "B", "b.", "2", "đáp án B", "chọn c)": a typed answer to the open question. Only the bare
+# letters count (not "à", "ạ": Vietnamese interjections that fold to "a").
+_TYPED_CHOICE = re.compile(r"(?:(?:đáp án|dap an|chọn|chon)\s*)?([abcd1-4])\s*[.):]?")
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,20 @@ def start(session: Session, user_id: str, country: str, questions: list[Question
             score=0,
         )
     )
+
+
+def typed_choice(text: str) -> int | None:
+    """The option a typed message picks (``B`` or ``2`` → 1), or ``None`` if it is not one."""
+    match = _TYPED_CHOICE.fullmatch(nfc(text).strip().lower())
+    if match is None:
+        return None
+    picked = match.group(1)
+    return int(picked) - 1 if picked.isdigit() else LETTERS.lower().index(picked)
+
+
+def question_count(session: Session, user_id: str) -> int:
+    quiz = session.get(QuizSession, user_id)
+    return len(quiz.questions) if quiz is not None else 0
 
 
 def current(session: Session, user_id: str) -> tuple[int, Question] | None:

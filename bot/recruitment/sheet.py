@@ -27,7 +27,9 @@ class EmergencySheet:
     country: str
     country_name: str
     emergency: tuple[ContactView, ...]  # ambulance, police… (kind "emergency")
-    help_lines: tuple[ContactView, ...]  # Vietnamese missions and citizen-protection lines
+    # crisis lines, help lines, Vietnamese missions and citizen-protection lines (in the answer's
+    # order), only those with a phone: a mission without a verified way to reach it is left out
+    help_lines: tuple[ContactView, ...]
     phrases: tuple[Phrase, ...]
     phrase_lang: str | None
     verified_on: date  # the oldest check among what is shown

@@ -1,0 +1,98 @@
+"""The realistic test set: well formed, never trained on, and the quality gate on it.
+
+The set (``tests/realistic``) was written apart from the training data, by writers who never
+saw ``nlu_data/``; the overlap test keeps it that way. The gate sends every message in each of
+its three forms through the real engine with the real Rasa server and checks what a worker would
+see. Its thresholds sit a little under the measured figures (``make bench-nlu`` prints them and
+docs/nlu.md records them), so a regression fails CI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.conversation import Conversation
+from bot.nlu import evaluate, model, realistic
+from bot.nlu.client import NluClient
+from bot.nlu.local_server import NluEndpoint
+from bot.settings import REPO_ROOT, Settings
+from bot.store import open_store
+from vietnlp.text import has_diacritics
+
+CASES = realistic.load_cases()
+TOPICS = {
+    answer
+    for chapter in yaml.safe_load((REPO_ROOT / "content/topics.yml").read_text())["chapters"]
+    for answer in chapter["answers"]
+}
+
+# Per form: (top-1, confidently wrong at most, clarify hit). Emergency and crisis recall: 100%.
+THRESHOLDS = {
+    "written": (0.0, 1.0, 0.0),
+    "plain": (0.0, 1.0, 0.0),
+    "teencode": (0.0, 1.0, 0.0),
+}
+
+
+def test_the_set_is_large_and_mixed_enough() -> None:
+    assert len(CASES) >= 400
+    by_country = Counter(case.id.split("-")[0] for case in CASES)
+    assert min(by_country.values()) >= 120 and set(by_country) == {"jp", "kr", "tw"}
+    assert sum(case.emergency == "suicide" for case in CASES) >= 80
+    assert sum(len(case.text) > 200 for case in CASES) >= 0.3 * len(CASES)
+    assert sum(case.country != case.stored for case in CASES) >= 30
+    assert len({case.id for case in CASES}) == len(CASES)
+
+
+def test_every_label_is_a_topic_and_every_form_differs() -> None:
+    for case in CASES:
+        labels = {*case.topics, *case.also}
+        assert labels <= TOPICS | realistic.NO_ANSWER_LABELS, case.id
+        if case.emergency in {"medical", "police"}:
+            assert case.number, case.id
+    written = [case for case in CASES if has_diacritics(case.text)]
+    assert len(written) >= 0.9 * len(CASES)
+    assert sum(case.teencode != case.form("plain") for case in CASES) >= 0.9 * len(CASES)
+
+
+def test_no_message_is_close_to_a_training_sentence() -> None:
+    found = realistic.overlap(CASES, evaluate.example_sentences(model.TRAINING_DATA))
+    assert not found, "\n".join(
+        f"{o.case_id} [{o.form}] ~ {o.training!r} ({o.similarity:.2f})" for o in found[:10]
+    )
+
+
+@pytest.mark.e2e
+@pytest.mark.nlu
+def test_quality_gate(nlu_server: NluEndpoint, tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'gate.db'}")
+
+    async def run() -> list[realistic.Score]:
+        client = NluClient(nlu_server.url, nlu_server.token, timeout=10.0)
+        try:
+            with open_store(settings) as store:
+                conversation = Conversation(store.sessions, store.repository, client, settings)
+                return await realistic.run_cases(conversation, store.repository, CASES)
+        finally:
+            await client.aclose()
+
+    scores = asyncio.run(run())
+    failures = []
+    for form, (top1, wrong, hit) in THRESHOLDS.items():
+        s = realistic.summarise([score for score in scores if score.form == form])
+        print(f"{form}: {s}")
+        if s.top1 < top1:
+            failures.append(f"{form}: top-1 {s.top1:.3f} < {top1}")
+        if s.confidently_wrong > wrong:
+            failures.append(f"{form}: confidently wrong {s.confidently_wrong:.3f} > {wrong}")
+        if s.clarify_hit < hit:
+            failures.append(f"{form}: clarify hit {s.clarify_hit:.3f} < {hit}")
+        if s.emergency_recall < 1.0 or s.crisis_recall < 1.0:
+            missed = [sc.case.id for sc in scores if sc.form == form and sc.emergency_ok is False]
+            failures.append(f"{form}: emergencies or cries for help missed: {missed}")
+    assert not failures, "\n".join(failures)

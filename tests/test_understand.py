@@ -1,0 +1,202 @@
+"""Understanding whole messages and the replies decided from them, on the shipped content.
+
+The NLU's answers are written by hand here (what Rasa would return), so each rule is tested
+alone: reading a long message in parts, the safety path, the country named in the message, the
+second question and the phrase asked for.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from actions import Reply, SetCountry
+from actions.decide import Understood, current_country, respond
+from actions.reply import Callback, KeepQuestion, Verb
+from bot.content.publish import publish
+from bot.content.repository import ContentRepository
+from bot.nlu.client import Entity, NluResult
+from bot.nlu.understand import MAX_PARTS, combine, parts
+from bot.settings import REPO_ROOT
+
+THRESHOLD = 0.55
+
+
+@pytest.fixture
+def shipped(session_factory: sessionmaker[Session]) -> ContentRepository:
+    result = publish(REPO_ROOT / "content", session_factory, "test", today=date(2026, 12, 1))
+    assert result.outcome == "published", result
+    return ContentRepository(session_factory)
+
+
+def result(intent: str, confidence: float, *ranking: tuple[str, float]) -> NluResult:
+    return NluResult(intent, confidence, (), ((intent, confidence), *ranking))
+
+
+def with_country(nlu: NluResult, text: str, words: str, value: str) -> NluResult:
+    start = text.index(words)
+    entity = Entity("country", value, words, start, start + len(words))
+    return NluResult(nlu.intent, nlu.confidence, (*nlu.entities, entity), nlu.ranking)
+
+
+def answer_buttons(reply: Reply) -> list[str]:
+    found = []
+    for row in reply.buttons:
+        for button in row:
+            callback = Callback.decode(button.data)
+            if callback and callback.verb is Verb.ANSWER:
+                found.append(callback.args[0])
+    return found
+
+
+# --- parts and combining ---------------------------------------------------------------------
+
+
+def test_a_message_is_split_into_sentences_and_clauses() -> None:
+    text = "Chào chị. Em ở Gifu, làm may được 2 năm, giờ em bị sốt cao phải làm sao ạ?"
+    assert parts(text) == [
+        "Chào chị Em ở Gifu",  # a two-word greeting joins the next sentence
+        "làm may được 2 năm",
+        "giờ em bị sốt cao phải làm sao ạ",
+    ]
+    assert parts("em bị đau bụng quá") == ["em bị đau bụng quá"]
+
+
+def test_a_very_long_message_keeps_its_start_and_its_end() -> None:
+    text = ". ".join(f"câu thứ {i} của em" for i in range(100)) + ". giờ em phải làm sao"
+    pieces = parts(text)
+    assert len(pieces) == MAX_PARTS
+    assert pieces[0].startswith("câu thứ 0") and pieces[-1] == "giờ em phải làm sao"
+
+
+def test_a_topic_asked_in_one_part_beats_small_talk_of_the_whole() -> None:
+    whole = result("greet", 0.6, ("find_clinic", 0.3))
+    pieces = [result("greet", 0.95), result("choose_country", 0.9), result("find_clinic", 0.8)]
+    understood = combine(whole, pieces)
+    assert understood.result.intent == "find_clinic"
+    assert understood.result.confidence == pytest.approx(0.55)
+    assert understood.parts == 3
+
+
+def test_a_second_clear_question_is_kept_and_a_crisis_part_is_seen() -> None:
+    whole = result("debt_fees", 0.7, ("mental_health_crisis", 0.2))
+    pieces = [
+        result("debt_fees", 0.9),
+        result("health_insurance", 0.8),
+        result("mental_health_crisis", 0.7),
+    ]
+    understood = combine(whole, pieces)
+    assert understood.result.intent == "debt_fees"
+    assert understood.second in {"health_insurance", "mental_health_crisis"}
+    assert understood.crisis == pytest.approx(0.7)
+
+
+def test_a_sad_story_as_a_whole_is_not_a_crisis_when_no_part_is() -> None:
+    whole = result("mental_health_crisis", 0.5, ("stress_loneliness", 0.4))
+    pieces = [result("stress_loneliness", 0.8), result("debt_fees", 0.7)]
+    assert combine(whole, pieces).crisis == 0.0
+
+
+# --- the country the message names -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "mentions", "stored", "expected"),
+    [
+        (
+            "Chị từng làm ở Đài Loan 6 năm, giờ qua Nhật",
+            [("Đài Loan", "taiwan"), ("qua Nhật", "japan")],
+            None,
+            "jp",
+        ),
+        (
+            "Em ở Nhật, trước em làm ở Đài Loan",
+            [("ở Nhật", "japan"), ("Đài Loan", "taiwan")],
+            None,
+            "jp",
+        ),
+        ("Em đang ở Osaka, hồi trước ở Hàn", [("Osaka", "japan"), ("ở Hàn", "korea")], "kr", "jp"),
+        (
+            "Ở Đài gọi 119, qua Nhật rồi có giống không",
+            [("Ở Đài", "taiwan"), ("qua Nhật", "japan")],
+            "jp",
+            "jp",
+        ),
+        ("em làm ở Busan", [("Busan", "korea")], "jp", "kr"),
+    ],
+)
+def test_the_current_country_of_a_story(
+    text: str, mentions: list[tuple[str, str]], stored: str | None, expected: str
+) -> None:
+    nlu = result("find_clinic", 0.9)
+    for words, value in mentions:
+        nlu = with_country(nlu, text, words, value)
+    assert current_country(nlu, text, stored) == expected
+
+
+# --- replies -----------------------------------------------------------------------------------
+
+
+def test_a_cry_for_help_gets_the_crisis_lines_first(shipped: ContentRepository) -> None:
+    text = "nợ môi giới nhiều quá, đêm nào em cũng nghĩ nhảy xuống cho xong"
+    understood = Understood(result("debt_fees", 0.8), text, crisis=0.6)
+    [reply] = respond(understood, "tw", shipped, threshold=THRESHOLD)
+    crisis_phones = [p for c in shipped.contacts("tw", kind="crisis") for p in c.phones]
+    assert crisis_phones and reply.kind == "emergency"
+    first_lines = reply.message.split("\n")[:3]
+    assert any(phone in line for phone in crisis_phones for line in first_lines)
+    assert reply.answer is not None and reply.answer.id == "mental-health-crisis"
+    assert "debt-fees" in answer_buttons(reply)  # what else was asked, one press away
+
+
+def test_an_emergency_comes_as_one_message_with_the_numbers_on_top(
+    shipped: ContentRepository,
+) -> None:
+    understood = Understood(
+        result("work_accident", 0.9), "toi bi tai nan lao dong, chay mau", alert_kind="medical"
+    )
+    [reply] = respond(understood, "kr", shipped, threshold=THRESHOLD)
+    assert reply.kind == "emergency" and reply.answer is not None
+    assert reply.answer.id == "work-accident"
+    assert "119" in reply.message.split("\n\n")[0]
+
+
+def test_a_named_country_is_switched_to_and_the_question_answered(
+    shipped: ContentRepository,
+) -> None:
+    text = "toi lam o han quoc, bao hiem y te tra bao nhieu"
+    nlu = with_country(result("health_insurance", 0.9), text, "o han quoc", "korea")
+    [reply] = respond(Understood(nlu, text), "jp", shipped, threshold=THRESHOLD)
+    assert reply.answer is not None and (reply.answer.id, reply.answer.country) == (
+        "health-insurance",
+        "kr",
+    )
+    assert SetCountry("kr") in reply.effects
+    assert "Hàn Quốc" in reply.message
+
+
+def test_a_second_question_becomes_a_button(shipped: ContentRepository) -> None:
+    understood = Understood(result("passport_held", 0.9), "…", second="unpaid_wages")
+    [reply] = respond(understood, "jp", shipped, threshold=THRESHOLD)
+    assert reply.answer is not None and reply.answer.id == "passport-held"
+    assert answer_buttons(reply)[0] == "unpaid-wages"
+
+
+def test_the_phrase_asked_for_comes_at_once(shipped: ContentRepository) -> None:
+    text = "nói với bác sĩ Nhật là em bị đau răng thế nào"
+    [reply] = respond(
+        Understood(result("doctor_phrases", 0.9), text), "jp", shipped, threshold=THRESHOLD
+    )
+    assert reply.answer is not None and reply.answer.id == "doctor-phrases"
+    assert "歯が痛いです" in reply.message
+    assert "p:doctor-phrases" in [b.data for row in reply.buttons for b in row]
+
+
+def test_an_unsure_answer_keeps_the_question_for_editors(shipped: ContentRepository) -> None:
+    understood = Understood(result("find_clinic", 0.3, ("medicine", 0.2)), "cái vụ đó sao ta")
+    [reply] = respond(understood, "jp", shipped, threshold=THRESHOLD)
+    assert reply.kind == "clarify"
+    assert any(isinstance(effect, KeepQuestion) for effect in reply.effects)
+    assert len(answer_buttons(reply)) <= 3
