@@ -240,6 +240,7 @@ def test_only_content_files_can_be_edited_as_text(app: Flask) -> None:
     for rel in ("../pyproject.toml", "answers/jp/ambulance.yml", "topics.yml", "x/../../etc"):
         assert client.get(f"/file/{rel}").status_code == 404, rel
     assert client.get("/file/emergency_lexicon.yml").status_code == 200
+    assert client.get("/file/short_codes/jp.yml").status_code == 200
 
 
 def test_lexicon_duplicate_is_shown_at_its_line(app: Flask, content_dir: Path) -> None:

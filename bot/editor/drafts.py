@@ -357,6 +357,10 @@ TEXT_FILES = (
     "contacts/kr.yml",
     "contacts/tw.yml",
     "contacts/vn.yml",
+    "short_codes/jp.yml",
+    "short_codes/kr.yml",
+    "short_codes/tw.yml",
+    "short_codes/vn.yml",
     "emergency_lexicon.yml",
 )
 
