@@ -452,11 +452,30 @@ def rollback(version_id: int) -> Response:
 # --- unanswered questions and retraining ------------------------------------------------------
 
 
-def _topics() -> list[tuple[str, str]]:
-    """(intent, label) for every topic the NLU knows, labelled with the answers it opens."""
+def _topics() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The NLU's topics (intents of intents.yml) by chapter: (chapter, [(intent, label)]).
+
+    Each intent is labelled with the title and id of the answer it opens; with one intent per
+    topic the intent is the topic id with "_" for "-".
+    """
     tree = _c().content.get().tree
+    titles: dict[str, str] = {}
+    for country in HOST_COUNTRIES:  # Japan's wording first, as in the coverage table
+        for item in tree.answers.get(country, []):
+            titles.setdefault(item.model.id, item.model.title)
     intents = tree.intents.model.root if tree.intents else {}
-    return [(intent, f"{intent}: {', '.join(ids)}") for intent, ids in intents.items() if ids]
+    chapters = tree.topics.model.chapters if tree.topics else []
+    chapter_of = {aid: f"{ch.icon} {ch.title}" for ch in chapters for aid in ch.answers}
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for intent, ids in intents.items():
+        if ids:
+            label = f"{titles.get(ids[0], ids[0])} ({', '.join(ids)})"
+            grouped.setdefault(chapter_of.get(ids[0], "—"), []).append((intent, label))
+    return list(grouped.items())
+
+
+def _known_intents() -> set[str]:
+    return {intent for _chapter, options in _topics() for intent, _label in options}
 
 
 @console.route("/unanswered")
@@ -474,7 +493,7 @@ def add_example() -> Response:
     c = _c()
     topic = request.form.get("topic", "")
     intent = retrain.intent_for_topic(topic)
-    if intent not in dict(_topics()):
+    if intent not in _known_intents():
         abort(400)
     key = request.form.get("group", "")
     with db() as s:
