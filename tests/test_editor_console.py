@@ -298,3 +298,21 @@ def test_a_change_that_breaks_other_files_is_not_saved(app: Flask, content_dir: 
     assert "Chưa lưu" in page and 'id="elsewhere"' in page
     assert "answers/jp/ambulance.yml:" in page  # lists jp-ambulance-fire, which no longer exists
     assert (content_dir / rel).read_text(encoding="utf-8") == text
+
+
+def test_feedback_per_topic_and_country_over_weeks(app: Flask) -> None:
+    from datetime import timedelta
+
+    from bot.recruitment.companies import week_of
+    from bot.users import record_feedback
+
+    this_week = week_of(date.today())
+    with console_of(app).sessions() as session, session.begin():
+        record_feedback(session, "ambulance", "jp", True, today=this_week)
+        record_feedback(session, "ambulance", "jp", False, today=this_week - timedelta(weeks=1))
+        record_feedback(session, "health-insurance", "kr", False, today=this_week)
+    page = login(app, "editor").get("/feedback").get_data(as_text=True)
+    assert page.index("health-insurance") < page.index("ambulance")  # least liked first
+    assert this_week.strftime("%d/%m") in page
+    assert '<span class="up">+1</span> <span class="down">−0</span>' in page
+    assert '<span class="up">+0</span> <span class="down">−1</span>' in page

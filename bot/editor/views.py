@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -47,7 +47,8 @@ from bot.editor.unanswered import group_questions
 from bot.i18n import _, use_locale
 from bot.models.content import Answer, Contact, ContentVersion, LexiconTerm
 from bot.models.editor import ROLES, EditorAccount
-from bot.models.users import FeedbackCount
+from bot.models.users import FeedbackCount, FeedbackWeek
+from bot.recruitment.companies import week_of
 
 console = Blueprint("console", __name__)
 
@@ -544,13 +545,24 @@ def retrain_page() -> Any:
 # --- feedback and stale facts -----------------------------------------------------------------
 
 
+FEEDBACK_WEEKS = 8
+
+
 @console.route("/feedback")
 @requires("editor")
 def feedback_page() -> str:
+    """Totals per answer and country, least liked first, with the last weeks beside them."""
+    weeks = [week_of(date.today()) - timedelta(weeks=n) for n in range(FEEDBACK_WEEKS)][::-1]
     with db() as s:
         rows = list(s.scalars(select(FeedbackCount)))
+        by_week = {
+            (w.answer_id, w.country, w.week): (w.up, w.down)
+            for w in s.scalars(select(FeedbackWeek).where(FeedbackWeek.week >= weeks[0]))
+        }
     rows.sort(key=lambda f: (-(f.down / max(1, f.up + f.down)), -(f.up + f.down), f.answer_id))
-    return render_template("feedback.html", rows=rows, names=COUNTRY_NAMES)
+    return render_template(
+        "feedback.html", rows=rows, names=COUNTRY_NAMES, weeks=weeks, by_week=by_week
+    )
 
 
 @console.route("/stale")

@@ -20,7 +20,7 @@ from bot.models.recruitment import (
     TopicOpenCount,
 )
 from bot.models.telegram import TelegramRecentMessage, TelegramUpdate
-from bot.models.users import FeedbackCount, KeptQuestion, User
+from bot.models.users import FeedbackCount, FeedbackWeek, KeptQuestion, User
 
 __all__ = [
     "AlertDelivery",
@@ -35,6 +35,7 @@ __all__ = [
     "EditorAccount",
     "EditorAudit",
     "FeedbackCount",
+    "FeedbackWeek",
     "IntentAnswers",
     "KeptQuestion",
     "LexiconTerm",

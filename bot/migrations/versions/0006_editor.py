@@ -1,4 +1,4 @@
-"""Editors' console: accounts with roles and login lockout, and the audit log.
+"""Editors' console: accounts with roles and login lockout, the audit log, weekly 👍/👎.
 
 Revision ID: 0006_editor
 Revises: 0005_quiz
@@ -38,9 +38,18 @@ def upgrade() -> None:
         sa.Column("detail", sa.Text(), nullable=False),
     )
     op.create_index("ix_editor_audit_at", "editor_audit", ["at"])
+    op.create_table(
+        "feedback_weeks",
+        sa.Column("answer_id", sa.String(length=64), primary_key=True),
+        sa.Column("country", sa.String(length=2), primary_key=True),
+        sa.Column("week", sa.Date(), primary_key=True),
+        sa.Column("up", sa.Integer(), nullable=False),
+        sa.Column("down", sa.Integer(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("feedback_weeks")
     op.drop_index("ix_editor_audit_at", table_name="editor_audit")
     op.drop_table("editor_audit")
     op.drop_table("editor_account")
