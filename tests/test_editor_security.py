@@ -202,3 +202,23 @@ def test_the_login_page_says_how_to_create_the_first_admin(
     )
     page = create_app(settings, secret_key="k" * 64).test_client().get("/login")
     assert "python -m bot editor create-admin" in page.get_data(as_text=True)
+
+
+def test_an_admin_resets_a_password_and_old_sessions_end(app: Flask) -> None:
+    editor, admin = login(app, "editor"), login(app, "admin")
+    with console_of(app).sessions() as session:
+        erin = session.scalars(select(EditorAccount).where(EditorAccount.username == "erin")).one()
+    token = csrf(admin, "/accounts")
+    short = admin.post(
+        "/accounts",
+        data={"csrf_token": token, "action": "password", "account_id": erin.id, "password": "x"},
+    )
+    assert "Mật khẩu cần ít nhất 12 ký tự." in short.get_data(as_text=True)
+    assert editor.get("/").status_code == 200  # a refused change changes nothing
+    admin.post(
+        "/accounts",
+        data={"csrf_token": token, "action": "password", "account_id": erin.id,
+              "password": "a brand new password"},
+    )  # fmt: skip
+    assert editor.get("/").status_code == 302
+    assert ("ada", "account_password") in audit_actions(app)

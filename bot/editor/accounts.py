@@ -30,7 +30,11 @@ _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
 
 
 class AccountError(ValueError):
-    """A request about accounts that cannot be done (message is for the admin)."""
+    """A request about accounts that cannot be done; ``code`` names the rule (for translation)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,9 @@ def has_role(role: str, needed: str) -> bool:
 def check_password_rules(password: str) -> None:
     """Reject passwords that are too short to be safe (length beats complexity rules)."""
     if len(password) < MIN_PASSWORD_CHARS:
-        raise AccountError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
+        raise AccountError(
+            "password", f"the password needs at least {MIN_PASSWORD_CHARS} characters"
+        )
 
 
 def create_account(
@@ -60,13 +66,14 @@ def create_account(
     username = username.strip().lower()
     if not re.fullmatch(USERNAME_PATTERN, username):
         raise AccountError(
-            "the user name must be 2-64 lower-case letters, digits, dots, hyphens or underscores"
+            "username",
+            "the user name must be 2-64 lower-case letters, digits, dots, hyphens or underscores",
         )
     if role not in ROLES:
-        raise AccountError(f"the role must be one of {', '.join(ROLES)}")
+        raise AccountError("role", f"the role must be one of {', '.join(ROLES)}")
     check_password_rules(password)
     if find_account(session, username) is not None:
-        raise AccountError(f"the user name {username} is taken")
+        raise AccountError("taken", f"the user name {username} is taken")
     account = EditorAccount(
         username=username,
         password_hash=_hasher.hash(password),

@@ -605,7 +605,7 @@ def accounts_page() -> Any:
                 else:
                     _change_account(s, action)
             except accounts.AccountError as exc:
-                error = str(exc)
+                error = _account_error(exc)
         if error is None:
             return redirect(url_for("console.accounts_page"))
     with db() as s:
@@ -613,16 +613,31 @@ def accounts_page() -> Any:
     return render_template("accounts.html", accounts=rows, roles=ROLES, error=error)
 
 
+def _account_error(error: accounts.AccountError) -> str:
+    messages = {
+        "password": _("Mật khẩu cần ít nhất {n} ký tự.").format(n=accounts.MIN_PASSWORD_CHARS),
+        "username": _(
+            "Tên đăng nhập gồm 2–64 chữ thường không dấu, số, dấu chấm, gạch ngang hoặc gạch dưới."
+        ),
+        "role": _("Vai trò phải là editor, publisher hoặc admin."),
+        "taken": _("Tên đăng nhập này đã có người dùng."),
+        "self": _("Bạn không thể đổi vai trò hay khóa chính tài khoản của mình."),
+    }
+    return messages.get(error.code, str(error))
+
+
 def _change_account(s: Any, action: str | None) -> None:
     account = s.get(EditorAccount, request.form.get("account_id", type=int))
     if account is None:
         abort(404)
     if account.id == g.account.id and action in {"role", "deactivate"}:
-        raise accounts.AccountError("you cannot change your own role or deactivate yourself")
+        raise accounts.AccountError(
+            "self", "you cannot change your own role or deactivate yourself"
+        )
     if action == "role":
         role = request.form.get("role", "")
         if role not in ROLES:
-            raise accounts.AccountError(f"the role must be one of {', '.join(ROLES)}")
+            raise accounts.AccountError("role", f"the role must be one of {', '.join(ROLES)}")
         account.role = role
         audit.record(s, _who(), "account_role", account.username, role)
     elif action == "deactivate":
