@@ -2,15 +2,18 @@
 
 Starts ``python -m bot editor`` (waitress, its own process, as in production) on a private copy
 of the real content and a fresh SQLite database, logs 20 editors in, and has each of them open
-every page ``ROUNDS`` times at once, as fast as the server answers (no think time: a harsher load
-than 20 people reading). Bounded: 20 × ROUNDS × pages requests. Prints p50/p95/max per page and
-overall; exits 1 when the overall p95 is above the 200 ms target. Run it on an idle machine:
-the server and the 20 clients share its cores.
+every page ``--rounds`` times, waiting ``--think`` seconds (uniform between the two values)
+between pages as a person reading does; ``--think 0 0`` sends the next request as soon as the
+last one is answered (a load far above 20 people). Bounded: 20 × rounds × pages requests.
+Prints p50/p95/max per page and overall; exits 1 when the overall p95 is above the 200 ms target.
+The server and the 20 clients share the machine's cores: run it on an otherwise idle machine.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import random
 import re
 import shutil
 import socket
@@ -33,7 +36,6 @@ from bot.editor import accounts  # noqa: E402
 from bot.migrate import upgrade  # noqa: E402
 
 EDITORS = 20
-ROUNDS = 8
 TARGET_P95_MS = 200.0
 PAGES = [
     "/", "/answer/jp/ambulance", "/answer/kr/health-insurance", "/publish", "/history",
@@ -49,7 +51,9 @@ def _free_port() -> int:
         return port
 
 
-def _editor(base: str, number: int, ready: threading.Barrier) -> dict[str, list[float]]:
+def _editor(
+    base: str, number: int, ready: threading.Barrier, rounds: int, think: tuple[float, float]
+) -> dict[str, list[float]]:
     timings: dict[str, list[float]] = {page: [] for page in PAGES}
     with httpx.Client(base_url=base, timeout=30) as client:
         token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
@@ -64,8 +68,10 @@ def _editor(base: str, number: int, ready: threading.Barrier) -> dict[str, list[
         )
         assert response.status_code == 302, response.status_code
         ready.wait()  # logins (Argon2, memory-hard on purpose) are not page views
-        for _ in range(ROUNDS):
+        pick = random.Random(number)
+        for _ in range(rounds):
             for page in PAGES:
+                time.sleep(pick.uniform(*think))
                 started = time.perf_counter()
                 response = client.get(page)
                 timings[page].append((time.perf_counter() - started) * 1000)
@@ -90,6 +96,11 @@ def _p(values: list[float], q: float) -> float:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=8, help="times each editor opens each page")
+    parser.add_argument("--think", type=float, nargs=2, default=(0.2, 1.0), metavar=("MIN", "MAX"))
+    args = parser.parse_args()
+    rounds, think = args.rounds, (args.think[0], args.think[1])
     with tempfile.TemporaryDirectory(prefix="bench-editor-") as tmp:
         content = Path(tmp) / "content"
         shutil.copytree(REPO / "content", content)
@@ -119,13 +130,18 @@ def main() -> int:
             ready = threading.Barrier(EDITORS)
             started = time.perf_counter()
             with ThreadPoolExecutor(EDITORS) as pool:
-                results = list(pool.map(lambda n: _editor(base, n, ready), range(EDITORS)))
+                results = list(
+                    pool.map(lambda n: _editor(base, n, ready, rounds, think), range(EDITORS))
+                )
             wall = time.perf_counter() - started
         finally:
             server.terminate()
             server.wait(10)
-    requests = EDITORS * ROUNDS * len(PAGES)
-    print(f"{EDITORS} concurrent editors × {ROUNDS} rounds × {len(PAGES)} pages")
+    requests = EDITORS * rounds * len(PAGES)
+    print(
+        f"{EDITORS} concurrent editors × {rounds} rounds × {len(PAGES)} pages, "
+        f"think {think[0]:g}–{think[1]:g} s"
+    )
     print(f"({requests} requests, logins included in {wall:.1f} s)")
     print(f"{'page':32} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     everything: list[float] = []

@@ -59,10 +59,12 @@ def create_app(
         # As every entry point does (bot.store): a first run finds the shipped content live,
         # so the diff pages compare against what workers see rather than against nothing.
         publish(Path(settings.content_dir), sessions, published_by="first run")
+    content = ContentState(Path(settings.content_dir))
+    content.get()  # check the files now, not while the first editors wait for their page
     app.extensions["editor"] = Console(
         settings=settings,
         sessions=sessions,
-        content=ContentState(Path(settings.content_dir)),
+        content=content,
         retrainer=retrainer or Retrainer(),
     )
     CSRFProtect(app)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 from pathlib import Path
 
 from bot.content.coverage import CoverageRow, coverage
@@ -24,6 +25,8 @@ class Checked:
     report: Report
     checked_on: date
     coverage: list[CoverageRow]
+    # what pages derive from these files (e.g. the publish page's list of changes), kept with them
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False)
 
 
 class ContentState:

@@ -43,6 +43,7 @@ from bot.content.schema import COUNTRY_NAMES, HOST_COUNTRIES, PHRASE_LANGUAGE
 from bot.content.validate import stale_before
 from bot.editor import accounts, audit, drafts, retrain
 from bot.editor.context import Console, console_of, db, requires
+from bot.editor.state import Checked
 from bot.editor.unanswered import group_questions
 from bot.i18n import _, use_locale
 from bot.models.content import Answer, Contact, ContentVersion, LexiconTerm
@@ -124,6 +125,8 @@ def coverage_page() -> str:
         errors=len(checked.report.errors),
         feedback=_feedback_totals(),
         text_files=drafts.TEXT_FILES,
+        # one url_for instead of one per cell (ids are [a-z0-9-], safe in a path)
+        answer_prefix=url_for("console.answer_page", country="jp", answer_id="x")[: -len("jp/x")],
     )
 
 
@@ -389,12 +392,26 @@ def publish_page() -> Any:
         "publish.html",
         report=result.report if result else checked.report,
         rejected=result is not None,
-        changes=_changed_answers(checked.tree),
+        changes=_changed_answers(checked),
     )
 
 
-def _changed_answers(tree: ContentTree) -> list[tuple[str, str, list[str]]]:
-    """(country, answer id, changed fields) for each answer whose file differs from live."""
+def _changed_answers(checked: Checked) -> list[tuple[str, str, list[str]]]:
+    """(country, answer id, changed fields) for each answer whose file differs from live.
+
+    Remembered with the checked files, per live version: both change rarely, the page is
+    opened often.
+    """
+    with db() as s:
+        live_id = s.scalars(select(ContentVersion.id).where(ContentVersion.is_live)).first()
+    key = ("changes", live_id)
+    if key not in checked.memo:
+        checked.memo[key] = _compute_changes(checked.tree)
+    changes: list[tuple[str, str, list[str]]] = checked.memo[key]
+    return changes
+
+
+def _compute_changes(tree: ContentTree) -> list[tuple[str, str, list[str]]]:
     with db() as s:
         live = {
             (a.country, a.answer_id): {k.key: getattr(a, k.key) for k in a.__mapper__.column_attrs}
