@@ -316,3 +316,23 @@ def test_feedback_per_topic_and_country_over_weeks(app: Flask) -> None:
     assert this_week.strftime("%d/%m") in page
     assert '<span class="up">+1</span> <span class="down">−0</span>' in page
     assert '<span class="up">+0</span> <span class="down">−1</span>' in page
+
+
+def test_nlu_reload_without_a_running_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.nlu import model
+    from bot.settings import get_settings
+
+    monkeypatch.setenv("NLU_MODEL_DIR", str(tmp_path))
+    monkeypatch.setenv("NLU_SERVER_FILE", str(tmp_path / "no-server.json"))
+    monkeypatch.delenv("NLU_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        assert main(["nlu", "reload"]) == 1  # no model for the current data yet
+        assert "run: python -m bot nlu train" in capsys.readouterr().out
+        model.model_path(get_settings()).write_bytes(b"")  # as `nlu train` leaves it
+        assert main(["nlu", "reload"]) == 0
+        assert "loads the new model when it starts" in capsys.readouterr().out
+    finally:
+        get_settings.cache_clear()
