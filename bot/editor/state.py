@@ -11,8 +11,8 @@ import os
 import threading
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from bot.content.coverage import CoverageRow, coverage
 from bot.content.loader import ContentTree, load_content
