@@ -9,8 +9,8 @@ BOT := $(VENV)/bin/python -m bot
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help setup fonts run chat test lint nlu-train nlu-evaluate nlu-serve content-check \
-        content-publish bench-nlu bench-bot bench-startup i18n-extract i18n-update i18n-compile \
-        clean
+        content-publish editor bench-editor bench-nlu bench-bot bench-startup i18n-extract \
+        i18n-update i18n-compile clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -50,6 +50,7 @@ test: setup  ## set up and run every check and test (what CI runs)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(BOT) content check
+	scripts/install-chromium.sh
 	$(RASA_VENV)/bin/python -m pytest -q -c tests/rasa/pytest.ini --confcutdir=tests/rasa \
 		-p no:cacheprovider tests/rasa
 	TEST_POSTGRES_URL=$${TEST_POSTGRES_URL:-$$(scripts/test-postgres.sh)} \
@@ -73,6 +74,13 @@ content-check: $(VENV)/.installed  ## validate the content files (editors)
 
 content-publish: $(VENV)/.installed  ## publish the content (editors)
 	$(BOT) content publish
+
+editor: $(VENV)/.installed i18n-compile  ## editors' web console on 127.0.0.1:8088 (first: editor create-admin)
+	$(BOT) db upgrade
+	$(BOT) editor
+
+bench-editor: $(VENV)/.installed  ## console benchmark: page p95 with 20 concurrent editors
+	$(VENV)/bin/python scripts/bench_editor.py
 
 bench-nlu: setup  ## NLU benchmark on the realistic test set through the engine (figures in docs/nlu.md)
 	$(VENV)/bin/python scripts/bench_nlu.py

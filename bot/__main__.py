@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "bot.cli.nlu",
     "bot.cli.db",
     "bot.cli.recruitment",
+    "bot.cli.editor",
 )
 
 
@@ -28,8 +29,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+NOT_SET_UP = (
+    "python -m bot: the library {name!r} is missing, so this Python is not the project's own.\n"
+    "From the project folder run `make content-check` (or `make setup`) once; it creates .venv "
+    "with everything installed. Then run the command with .venv/bin/python, e.g.\n"
+    "  .venv/bin/python -m bot content check"
+)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        parser = build_parser()
+    except ModuleNotFoundError as exc:
+        # The commonest first-day mistake: a system `python` without the project's libraries.
+        print(NOT_SET_UP.format(name=exc.name), file=sys.stderr)
+        return 2
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO; the Telegram URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -43,6 +43,15 @@ def use_locale(locale: str | None) -> Iterator[str]:
         yield chosen
     finally:
         _current_locale.reset(token)
+
+
+def enter_locale(locale: str | None) -> Token[str]:
+    """Like ``use_locale`` for frameworks with separate before/after hooks (the console)."""
+    return _current_locale.set(locale if locale in SUPPORTED_LOCALES else DEFAULT_LOCALE)
+
+
+def leave_locale(token: Token[str]) -> None:
+    _current_locale.reset(token)
 
 
 def gettext(message: str) -> str:

@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     # The terminal chat and `ask` log here; only warnings go to the screen, beside the chat.
     log_file: Path = VAR_DIR / "bot.log"
 
+    # Editors' console (``python -m bot editor``)
+    editor_host: str = "127.0.0.1"  # behind a reverse proxy (TLS) in production
+    editor_port: int = 8088
+    # Signs the session cookies; generated into var/ for local use when unset.
+    editor_secret_key: SecretStr | None = None
+    # Secure cookies are only sent over HTTPS (and to localhost); false only for plain-HTTP tests.
+    editor_cookie_secure: bool = True
+    editor_examples_file: Path = REPO_ROOT / "nlu_data" / "data" / "editor_examples.yml"
+
 
 def telegram_api_urls(settings: Settings) -> tuple[str, str]:
     """Bot API base URL and file URL (Telegram's, or TELEGRAM_API_BASE_URL's)."""

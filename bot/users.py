@@ -17,7 +17,14 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.models.users import START_PAYLOAD_LENGTH, FeedbackCount, KeptQuestion, User
+from bot.models.users import (
+    START_PAYLOAD_LENGTH,
+    FeedbackCount,
+    FeedbackWeek,
+    KeptQuestion,
+    User,
+)
+from bot.recruitment.companies import week_of
 from bot.settings import VAR_DIR, Settings
 
 KEY_FILE = VAR_DIR / "pseudonym.key"
@@ -93,16 +100,24 @@ def delete_user_data(session: Session, key: str) -> bool:
     return True
 
 
-def record_feedback(session: Session, answer_id: str, country: str, helpful: bool) -> None:
-    """Count one 👍 or 👎 for an answer in a country."""
-    row = session.get(FeedbackCount, (answer_id, country))
-    if row is None:
-        row = FeedbackCount(answer_id=answer_id, country=country, up=0, down=0)
-        session.add(row)
-    if helpful:
-        row.up += 1
-    else:
-        row.down += 1
+def record_feedback(
+    session: Session, answer_id: str, country: str, helpful: bool, today: date | None = None
+) -> None:
+    """Count one 👍 or 👎 for an answer in a country, in the totals and in this week's count."""
+    day = today or date.today()
+    total = session.get(FeedbackCount, (answer_id, country))
+    if total is None:
+        total = FeedbackCount(answer_id=answer_id, country=country, up=0, down=0)
+        session.add(total)
+    week = session.get(FeedbackWeek, (answer_id, country, week_of(day)))
+    if week is None:
+        week = FeedbackWeek(answer_id=answer_id, country=country, week=week_of(day), up=0, down=0)
+        session.add(week)
+    for row in (total, week):
+        if helpful:
+            row.up += 1
+        else:
+            row.down += 1
 
 
 def keep_question(

@@ -1,4 +1,4 @@
-"""Shared test fixtures: a throw-away copy of the test content, and real databases.
+"""Shared test fixtures: a throw-away copy of the test content, real databases, a real browser.
 
 ``database_url`` runs a test on a fresh SQLite file and — when ``TEST_POSTGRES_URL`` is set (CI
 sets it) — on PostgreSQL in a schema of its own, dropped afterwards. Nothing is faked: the tests
@@ -27,6 +27,8 @@ from bot.migrate import upgrade
 from bot.nlu import model
 from bot.nlu.local_server import NluEndpoint, free_port, start_process, wait_until_ready
 from bot.settings import Settings
+
+EDITOR_CHROMEDRIVER = Path("/usr/bin/chromedriver")  # Debian's chromium-driver
 
 FIXTURE_CONTENT = Path(__file__).resolve().parent / "fixtures" / "content"
 # The day the test content is checked on: its verified_on dates are 2026-11-01.
@@ -121,3 +123,28 @@ def nlu_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NluEndpoint
     finally:
         process.terminate()
         process.wait(15)
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[object]:
+    """Debian's Chromium, headless, driven by Selenium through Debian's chromedriver."""
+    if not EDITOR_CHROMEDRIVER.exists() or shutil.which("chromium") is None:
+        pytest.skip("needs Debian's chromium and chromium-driver (scripts/install-chromium.sh)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'chromium'}",
+        "--window-size=412,1400",  # a phone's width
+    ):  # fmt: skip
+        options.add_argument(flag)
+    options.binary_location = shutil.which("chromium") or "chromium"
+    driver = webdriver.Chrome(service=Service(str(EDITOR_CHROMEDRIVER)), options=options)
+    driver.implicitly_wait(5)
+    try:
+        yield driver
+    finally:
+        driver.quit()

@@ -179,3 +179,19 @@ def test_db_url_password_is_not_printed(capsys: pytest.CaptureFixture[str]) -> N
     from bot.cli.db import _shown
 
     assert "secret" not in _shown("postgresql+psycopg://bot:secret@db:5432/bot")
+
+
+def test_a_python_without_the_project_libraries_gets_advice() -> None:
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parent.parent
+    # -S: no site-packages, as with a fresh machine's system python
+    result = subprocess.run(
+        [sys.executable, "-S", "-m", "bot", "content", "check"],
+        cwd=repo, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "make content-check" in result.stderr
+    assert ".venv/bin/python -m bot content check" in result.stderr
+    assert "Traceback" not in result.stderr

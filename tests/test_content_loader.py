@@ -76,3 +76,25 @@ def test_stray_file_is_a_warning(content_dir: Path) -> None:
     (content_dir / "answers/jp/notes.txt").write_text("x", encoding="utf-8")
     tree = load_content(content_dir)
     assert [(p.path, p.severity) for p in tree.problems] == [("answers/jp/notes.txt", "warning")]
+
+
+def test_an_unindented_line_of_a_text_is_reported_on_its_own_line(tmp_path: Path) -> None:
+    text = (
+        "id: ambulance\nshort: |\n  Gọi 119.\nĐừng cúp máy: nhiều nơi có phiên dịch.\n"
+        "  Gọi ngay nếu: ngất.\nbody: |\n  x\n"
+    )
+    (tmp_path / "a.yml").write_text(text, encoding="utf-8")
+    node, problem = read_yaml(tmp_path, "a.yml")
+    assert node is None and problem is not None
+    assert problem.line == 4
+    assert problem.message == (
+        "this line belongs to the text of `short` but is not indented; start it with 2 spaces "
+        "like the other lines of `short`"
+    )
+
+
+def test_other_parser_errors_keep_their_advice(tmp_path: Path) -> None:
+    (tmp_path / "a.yml").write_text("id: x\ntitle: Bệnh viện: giờ mở cửa\n", encoding="utf-8")
+    _node, problem = read_yaml(tmp_path, "a.yml")
+    assert problem is not None and problem.line == 2
+    assert "put the whole text in double quotes" in problem.message

@@ -585,3 +585,47 @@ def test_a_mission_with_only_an_address_or_not_published_is_fine(
     report = check(content_dir, today)
     assert not [p for p in report.problems if "way to reach it" in p.message]
     assert not [p for p in report.problems if "without a phone" in p.message]
+
+
+def test_a_bad_phone_is_the_one_root_cause_reported_first(
+    content_dir: Path, edit_content: Edit, today: date
+) -> None:
+    edit_content("contacts/jp.yml", 'phones: ["119"]', 'phones: ["1199"]')
+    report = check(content_dir, today)
+    roots = report.root_errors()
+    assert len(roots) == 1
+    root, follow = roots[0]
+    assert root.where == "contacts/jp.yml:4"
+    assert '"1199" is not a valid phone number' in root.message
+    assert follow and all(p.cause == root for p in follow)
+    assert {p.path for p in follow} >= {AMBULANCE}
+    text = report.format()
+    lines = text.splitlines()
+    assert lines[0].endswith("(1 to fix):")
+    assert lines[1].startswith('  contacts/jp.yml:4: "1199"')  # the cause comes first
+    assert lines[2].startswith(f"    ↳ {len(follow)} more error(s) follow from this one")
+    assert f"{len(follow) + 1} error(s)" in lines[-1]  # every error still counted
+
+
+def test_a_contact_missing_its_source_folds_the_answers_that_use_it(
+    content_dir: Path, edit_content: Edit, today: date
+) -> None:
+    edit_content(
+        "contacts/jp.yml",
+        "  source:\n    url: https://jp.usembassy.gov/services/victims-of-crime/\n"
+        "    title: U.S. Embassy in Japan — Help for victims of crime\n",
+        "",
+    )
+    roots = check(content_dir, today).root_errors()
+    assert len(roots) == 1
+    root, follow = roots[0]
+    assert root.path == "contacts/jp.yml" and "`source` is missing" in root.message
+    assert any(p.path == AMBULANCE and '"119"' in p.message for p in follow)
+
+
+def test_a_number_unknown_to_every_listed_contact_is_its_own_root(
+    content_dir: Path, edit_content: Edit, today: date
+) -> None:
+    edit_content(AMBULANCE, "Gọi **119**", "Gọi **119** hoặc 0120-999-999")
+    roots = check(content_dir, today).root_errors()
+    assert [(r.where, f) for r, f in roots] == [(f"{AMBULANCE}:6", [])]

@@ -93,10 +93,6 @@ def test_quality_gate(nlu_server: NluEndpoint, tmp_path: Path) -> None:
         if s.clarify_hit < hit:
             failures.append(f"{form}: clarify hit {s.clarify_hit:.3f} < {hit}")
         if s.emergency_recall < 1.0 or s.crisis_recall < 1.0:
-            missed = [
-                sc.case.id
-                for sc in scores
-                if sc.form == form and sc.emergency_ok is False
-            ]
+            missed = [sc.case.id for sc in scores if sc.form == form and sc.emergency_ok is False]
             failures.append(f"{form}: emergencies or cries for help missed: {missed}")
     assert not failures, "\n".join(failures)

@@ -105,3 +105,15 @@ def test_kept_questions_are_purged_after_90_days(session_factory: sessionmaker[S
 def test_kept_question_has_no_user_column() -> None:
     columns = set(KeptQuestion.__table__.columns.keys())
     assert columns == {"id", "text", "intent", "confidence", "country", "created_at"}
+
+
+def test_feedback_is_also_counted_per_week(session_factory: sessionmaker[Session]) -> None:
+    from bot.models.users import FeedbackWeek
+
+    with session_factory.begin() as session:
+        users.record_feedback(session, "police", "jp", True, today=date(2026, 11, 23))  # Monday
+        users.record_feedback(session, "police", "jp", False, today=date(2026, 11, 29))  # Sunday
+        users.record_feedback(session, "police", "jp", False, today=date(2026, 11, 30))
+    with session_factory() as session:
+        weeks = {r.week: (r.up, r.down) for r in session.scalars(select(FeedbackWeek))}
+    assert weeks == {date(2026, 11, 23): (1, 1), date(2026, 11, 30): (0, 1)}

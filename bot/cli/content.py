@@ -1,7 +1,8 @@
-"""``python -m bot content check|preview|publish|coverage`` — the editors' workflow.
+"""``python -m bot content check|preview|publish|coverage|unanswered`` — editors' commands.
 
 check: every problem with file and line; preview: an answer exactly as a worker reads it (also
-before it is published); publish: make the checked content live; coverage: what is left to write.
+before it is published); publish: make the checked content live; coverage: what is left to
+write; unanswered: what workers asked and did not get (the same report as the console's).
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from pathlib import Path
 
 from bot.content.coverage import format_coverage
 from bot.content.loader import ContentTree, load_content
-from bot.content.publish import PublishConflict, PublishResult, answer_row, contact_row, publish
+from bot.content.publish import PublishConflict, PublishResult, preview_view, publish
 from bot.content.render import render_answer, render_phrase_card
-from bot.content.repository import AnswerView, ContactView, answer_view, contact_view
 from bot.content.schema import HOST_COUNTRIES
 from bot.content.validate import Report, validate
 from bot.db import make_engine, make_session_factory
@@ -44,6 +44,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     coverage = commands.add_parser("coverage", help="which answers exist for which country")
     coverage.set_defaults(handler=run_coverage)
+
+    unanswered = commands.add_parser(
+        "unanswered", help="questions the bot could not answer, grouped, most asked first"
+    )
+    unanswered.add_argument("--csv", action="store_true", help="CSV instead of text")
+    unanswered.add_argument("--database-url", default=None, help="default: from the settings")
+    unanswered.set_defaults(handler=run_unanswered)
 
     for command in (check, preview, publish_cmd, coverage):
         command.add_argument(
@@ -75,6 +82,22 @@ def run_check(args: argparse.Namespace) -> int:
 def run_coverage(args: argparse.Namespace) -> int:
     """Print the coverage table."""
     print(format_coverage(load_content(_content_dir(args))))
+    return 0
+
+
+def run_unanswered(args: argparse.Namespace) -> int:
+    """Print the kept (scrubbed) questions grouped by similarity, as text or CSV."""
+    from bot.editor.unanswered import format_csv, format_text, group_questions
+
+    url = args.database_url or get_settings().database_url
+    upgrade(url, quiet=True)
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            groups = group_questions(session)
+    finally:
+        engine.dispose()
+    print(format_csv(groups) if args.csv else format_text(groups), end="\n" if not args.csv else "")
     return 0
 
 
@@ -120,7 +143,7 @@ def run_preview(args: argparse.Namespace) -> int:
     if item is None:
         print(_problems_in(report, path) or f"There is no {path} (or it could not be read).")
         return 1
-    view = _preview_view(tree, args.country, args.answer_id)
+    view = preview_view(tree, args.country, args.answer_id)
     print(_preview_banner(tree, item.model.status, item.model.contacts))
     print(render_answer(view, "plain", full=args.full))
     if view.phrases:
@@ -129,24 +152,6 @@ def run_preview(args: argparse.Namespace) -> int:
     if problems:
         print("\n" + "-" * 60 + "\n" + problems)
     return 0
-
-
-def _preview_view(tree: ContentTree, country: str, answer_id: str) -> AnswerView:
-    """An answer straight from the files (any status), the way publishing would store it."""
-    doc = next(i.model for i in tree.answers[country] if i.model.id == answer_id)
-    chapter = (
-        next((ch.id for ch in tree.topics.model.chapters if answer_id in ch.answers), "")
-        if tree.topics
-        else ""
-    )
-    contacts: dict[str, ContactView] = {
-        i.model.id: contact_view(contact_row(i.model, c, n))
-        for c in (country, "vn")
-        for n, i in enumerate(tree.contacts.get(c, []))
-    }
-    return answer_view(
-        answer_row(doc, country, chapter, set(tree.answer_files[country])), contacts, version=0
-    )
 
 
 def _preview_banner(tree: ContentTree, status: str, contact_ids: list[str]) -> str:

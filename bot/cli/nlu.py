@@ -1,4 +1,4 @@
-"""``python -m bot nlu train|serve|evaluate`` — the NLU model's lifecycle from the command line."""
+"""``python -m bot nlu train|serve|evaluate|reload`` — the NLU model's lifecycle."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bot.nlu import evaluate, model
 from bot.nlu.local_server import (
     NluEndpoint,
     remove_server_file,
+    running_server,
     start_process,
     wait_until_ready,
     write_server_file,
@@ -23,7 +24,8 @@ from bot.settings import REPO_ROOT, get_settings
 
 def _train(args: argparse.Namespace) -> int:
     path = model.train(get_settings(), force=args.force)
-    print(path.relative_to(REPO_ROOT))
+    # NLU_MODEL_DIR may be outside the checkout (CI caches, tests)
+    print(path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path)
     return 0
 
 
@@ -84,6 +86,49 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _reload(args: argparse.Namespace) -> int:
+    """Make the running NLU server load the current model, so the bot switches without restart.
+
+    The server is the one at ``NLU_URL``, or the one ``nlu serve`` announced in its server file
+    (which is then updated, so later chat/ask runs know the model is current).
+    """
+    import httpx
+
+    settings = get_settings()
+    model_file = model.model_path(settings)
+    if not model_file.exists():
+        print("No model for the current training data yet; run: python -m bot nlu train")
+        return 1
+    announced: NluEndpoint | None = None
+    endpoint: NluEndpoint | None
+    if settings.nlu_url:
+        token = settings.nlu_token.get_secret_value() if settings.nlu_token else None
+        endpoint = NluEndpoint(settings.nlu_url.rstrip("/"), token)
+    else:
+        announced = endpoint = asyncio.run(running_server(settings))
+    if endpoint is None:
+        print("No NLU server is running: the bot loads the new model when it starts.")
+        return 0
+    try:
+        response = httpx.put(
+            endpoint.url + "/model",
+            params={"token": endpoint.token} if endpoint.token else None,
+            json={"model_file": str(model_file)},
+            timeout=180,
+        )
+        response.raise_for_status()
+    except httpx.HTTPError as exc:
+        print(
+            f"The NLU server did not load the new model ({type(exc).__name__}); "
+            "it keeps the old one."
+        )
+        return 1
+    if announced is not None:
+        write_server_file(settings.nlu_server_file, announced, model_file)
+    print(f"The NLU server now uses {model_file.name}.")
+    return 0
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("nlu", help="train, serve or evaluate the Rasa NLU model")
     commands = parser.add_subparsers(dest="nlu_command", required=True)
@@ -97,3 +142,7 @@ def register(subparsers: Any) -> None:
     check = commands.add_parser("evaluate", help="rasa data validate + rasa test nlu, thresholds")
     check.add_argument("--out", default=None, help="folder for Rasa's reports")
     check.set_defaults(handler=_evaluate)
+    reload = commands.add_parser(
+        "reload", help="make the running NLU server load the current model (no bot restart)"
+    )
+    reload.set_defaults(handler=_reload)

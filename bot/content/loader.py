@@ -7,6 +7,7 @@ file never hides the problems of the others.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -63,6 +64,8 @@ class ContentTree:
     contacts: dict[str, list[Item[ContactDoc]]] = field(default_factory=dict)
     # every contact id written anywhere, including entries that failed to load
     contact_ids_seen: set[str] = field(default_factory=set)
+    # contact id → the problems of its entry (errors elsewhere may follow from these)
+    contact_problems: dict[str, list[Problem]] = field(default_factory=dict)
     topics: Item[TopicsDoc] | None = None
     intents: Item[IntentsDoc] | None = None
     lexicon: Item[LexiconDoc] | None = None
@@ -103,7 +106,7 @@ def read_yaml(root: Path, rel: str) -> tuple[Any, Problem | None]:
     except UnicodeDecodeError:
         return None, Problem(rel, 1, "the file is not saved as UTF-8 text; save it as UTF-8")
     except MarkedYAMLError as exc:
-        return None, _yaml_problem(rel, exc)
+        return None, _unindented_text_line(rel, text, exc) or _yaml_problem(rel, exc)
     except YAMLError as exc:
         return None, Problem(rel, 1, f"the file is not valid YAML: {exc}")
     if node is None:
@@ -116,6 +119,44 @@ def _yaml_problem(rel: str, exc: MarkedYAMLError) -> Problem:
     line = mark.line + 1 if mark is not None else 1
     what = " ".join(part for part in (exc.context, exc.problem) if part)
     return Problem(rel, line, f"the file is not valid YAML ({what}); {_yaml_hint(what)}")
+
+
+_BLOCK_HEADER = re.compile(r"^(?P<indent> *)(- )?(?P<key>[\w-]+): *[|>][-+]?\d? *(#.*)?$")
+_KEY_OR_ITEM = re.compile(r"^ *([\w-]+:( |$)|- |#)")
+
+
+def _unindented_text_line(rel: str, text: str, exc: MarkedYAMLError) -> Problem | None:
+    """A line of a ``key: |`` text that lost its indentation — the editors' most common slip.
+
+    The parser only notices a line or two later (and blames a colon), so the line is found here:
+    the first line after a block header, before the parser's stop, that is indented no deeper
+    than the header and does not start a new field.
+    """
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return None
+    lines = text.splitlines()
+    header: tuple[str, int] | None = None
+    for number, line in enumerate(lines[: mark.line + 1]):
+        match = _BLOCK_HEADER.match(line)
+        if match:
+            header = (match["key"], len(match["indent"]))
+            continue
+        if header is None or not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        if indent > header[1]:
+            continue  # still inside the text
+        if _KEY_OR_ITEM.match(line):
+            header = None  # the text ended normally with the next field
+            continue
+        return Problem(
+            rel,
+            number + 1,
+            f"this line belongs to the text of `{header[0]}` but is not indented; start it "
+            f"with {header[1] + 2} spaces like the other lines of `{header[0]}`",
+        )
+    return None
 
 
 def _yaml_hint(what: str) -> str:
@@ -283,9 +324,10 @@ def _load_contacts(tree: ContentTree, country: str) -> None:
         )
         return
     for index, entry in enumerate(node):
+        doc, problems = to_model(rel, node, ContactDoc, at=(index,), label=f"contact {index + 1}")
         if isinstance(entry, dict) and isinstance(entry.get("id"), str):
             tree.contact_ids_seen.add(entry["id"])
-        doc, problems = to_model(rel, node, ContactDoc, at=(index,), label=f"contact {index + 1}")
+            tree.contact_problems.setdefault(entry["id"], problems)
         tree.problems.extend(problems)
         if doc is not None:
             tree.contacts[country].append(Item(rel, entry, doc))

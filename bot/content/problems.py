@@ -7,7 +7,7 @@ item was written; ``line_of`` walks those nodes along a path of keys and indexes
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ruamel.yaml.comments import CommentedBase
@@ -24,9 +24,15 @@ class Problem:
     line: int  # 1-based
     message: str
     severity: Severity = "error"
+    # The problem this one follows from (fixing that one makes this one go away), if any.
+    cause: Problem | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
 
 
 def line_of(node: Any, loc: Loc = ()) -> int:

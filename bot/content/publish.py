@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.content.loader import ContentTree, load_content
+from bot.content.repository import AnswerView, ContactView, answer_view, contact_view
 from bot.content.schema import HOST_COUNTRIES, AnswerDoc, ContactDoc
 from bot.content.validate import Report, validate
 from bot.models.content import (
@@ -141,6 +142,24 @@ def contact_row(doc: ContactDoc, country: str, position: int) -> Row:
     }
 
 
+def preview_view(tree: ContentTree, country: str, answer_id: str) -> AnswerView:
+    """An answer straight from the files (any status), the way publishing would store it."""
+    doc = next(i.model for i in tree.answers[country] if i.model.id == answer_id)
+    chapter = (
+        next((ch.id for ch in tree.topics.model.chapters if answer_id in ch.answers), "")
+        if tree.topics
+        else ""
+    )
+    contacts: dict[str, ContactView] = {
+        i.model.id: contact_view(contact_row(i.model, c, n))
+        for c in (country, "vn")
+        for n, i in enumerate(tree.contacts.get(c, []))
+    }
+    return answer_view(
+        answer_row(doc, country, chapter, set(tree.answer_files[country])), contacts, version=0
+    )
+
+
 def _chapter_rows(tree: ContentTree) -> list[Row]:
     assert tree.topics is not None, "validation guarantees topics.yml was read"
     return [
@@ -232,3 +251,35 @@ def _new_version(payload: Payload, digest: str, published_by: str) -> ContentVer
         lexicon=[LexiconTerm(**row) for row in payload.lexicon],
         quiz=[QuizQuestion(**row) for row in payload.quiz],
     )
+
+
+def roll_back(
+    session_factory: sessionmaker[Session], version_id: int, published_by: str
+) -> PublishResult:
+    """Make an earlier version's content live again, as a new version (so history stays linear).
+
+    The same switch as ``publish``: one transaction, and the old live version stays live if
+    anything fails. Raises ``LookupError`` for an unknown version.
+    """
+    with session_factory() as session:
+        old = session.get(ContentVersion, version_id)
+        if old is None:
+            raise LookupError(f"there is no content version {version_id}")
+        payload = Payload(
+            answers=[_row_of(r) for r in old.answers],
+            contacts=[_row_of(r) for r in old.contacts],
+            chapters=[_row_of(r) for r in old.chapters],
+            intents=[_row_of(r) for r in old.intents],
+            lexicon=[_row_of(r) for r in old.lexicon],
+            quiz=[_row_of(r) for r in old.quiz],
+        )
+    return _switch(payload, Report(()), session_factory, published_by)
+
+
+def _row_of(obj: Any) -> Row:
+    """Column values of a stored content row, without its own id and version."""
+    return {
+        attr.key: getattr(obj, attr.key)
+        for attr in obj.__mapper__.column_attrs
+        if attr.key not in {"id", "version_id"}
+    }

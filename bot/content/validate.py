@@ -58,14 +58,39 @@ class Report:
         """True when nothing blocks publishing."""
         return not self.errors
 
+    def root_errors(self) -> list[tuple[Problem, list[Problem]]]:
+        """Errors that do not follow from another one, each with those that follow from it.
+
+        The causes with the most consequences come first: fixing them clears the most lines.
+        """
+        errors = self.errors
+        dependents: dict[Problem, list[Problem]] = {}
+        for problem in errors:
+            if problem.cause is not None:
+                dependents.setdefault(problem.cause, []).append(problem)
+        roots = [p for p in errors if p.cause is None]
+        roots += [cause for cause in dependents if cause not in roots]  # a cause never lost
+        roots.sort(key=lambda p: (-len(dependents.get(p, [])), p))
+        return [(root, dependents.get(root, [])) for root in roots]
+
     def format(self) -> str:
-        """The report as editors read it in a terminal."""
+        """The report as editors read it in a terminal; follow-on errors folded under causes."""
+        lines: list[str] = []
+        roots = self.root_errors()
+        if roots:
+            lines.append(
+                "ERRORS — fix these; nothing can be published until they are fixed "
+                f"({len(roots)} to fix):"
+            )
+            for root, follow in roots:
+                lines.append(f"  {root}")
+                if follow:
+                    lines.append("    " + _folded(follow))
+            lines.append("")
         sections = (
-            ("ERRORS — fix these; nothing can be published until they are fixed", self.errors),
             ("WARNINGS — publishing works, but please look at these", self.warnings),
             ("NOT PUBLISHED, waiting for an editor", self.pending),
         )
-        lines: list[str] = []
         for title, problems in sections:
             if problems:
                 lines += [f"{title} ({len(problems)}):", *(f"  {p}" for p in problems), ""]
@@ -74,12 +99,24 @@ class Report:
         return "\n".join(lines)
 
 
+def _folded(follow: list[Problem], shown: int = 8) -> str:
+    where = ", ".join(p.where for p in follow[:shown])
+    more = f" and {len(follow) - shown} more" if len(follow) > shown else ""
+    return (
+        f"↳ {len(follow)} more error(s) follow from this one and go away when it is fixed: "
+        f"{where}{more}"
+    )
+
+
 @dataclass
 class _Index:
     """Who is where: contacts by id, and answer ids by country (including broken files)."""
 
     contacts: dict[str, tuple[str, Item[ContactDoc]]] = field(default_factory=dict)
     broken_contacts: set[str] = field(default_factory=set)  # ids of entries with own errors
+    phone_problems: dict[str, list[Problem]] = field(default_factory=dict)
+    # contact id → the first error of that contact: errors in answers that use it follow from it
+    contact_roots: dict[str, Problem] = field(default_factory=dict)
     answer_ids: dict[str, set[str]] = field(default_factory=dict)
 
     def all_answer_ids(self) -> set[str]:
@@ -92,7 +129,7 @@ def validate(tree: ContentTree, today: date) -> Report:
     problems = [
         *tree.problems,
         *_check_short_codes(tree, today),
-        *_check_contacts(tree, today),
+        *_check_contacts(tree, index, today),
         *_check_answers(tree, index, today),
         *_check_topics(tree, index),
         *_check_intents(tree, index),
@@ -108,6 +145,15 @@ def _build_index(tree: ContentTree) -> _Index:
         for item in items:
             index.contacts.setdefault(item.model.id, (country, item))
     index.broken_contacts = tree.contact_ids_seen - set(index.contacts)
+    for contact_id, own in tree.contact_problems.items():
+        if own and contact_id in index.broken_contacts:
+            index.contact_roots.setdefault(contact_id, own[0])
+    for contact_id, (country, item) in index.contacts.items():
+        found = list(_check_phones(item, country, tree))
+        index.phone_problems[contact_id] = found
+        errors = [p for p in found if p.severity == "error"]
+        if errors:
+            index.contact_roots.setdefault(contact_id, errors[0])
     for country in HOST_COUNTRIES:
         ids = set(tree.answer_files.get(country, {}))
         ids |= {item.model.id for item in tree.answers.get(country, [])}
@@ -125,6 +171,11 @@ def _months_before(day: date, months: int) -> date:
     return date(year, month0 + 1, min(day.day, last_day))
 
 
+def stale_before(today: date) -> date:
+    """Facts verified before this day are due for a new check."""
+    return _months_before(today, STALE_AFTER_MONTHS)
+
+
 def _check_dates(item: Dated, what: str, today: date, shown: bool) -> Iterator[Problem]:
     """``verified_on`` not in the future, and (for what workers see) not older than a year."""
     doc = item.model
@@ -136,7 +187,7 @@ def _check_dates(item: Dated, what: str, today: date, shown: bool) -> Iterator[P
             f"`verified_on` {doc.verified_on} is in the future; write "
             "the day the facts were actually checked",
         )
-    elif shown and doc.verified_on < _months_before(today, STALE_AFTER_MONTHS):
+    elif shown and doc.verified_on < stale_before(today):
         yield Problem(
             item.path,
             line,
@@ -166,7 +217,7 @@ def _check_dates_and_status(
 # --- contacts ------------------------------------------------------------------------------
 
 
-def _check_contacts(tree: ContentTree, today: date) -> Iterator[Problem]:
+def _check_contacts(tree: ContentTree, index: _Index, today: date) -> Iterator[Problem]:
     first_seen: dict[str, Item[ContactDoc]] = {}
     for country, items in tree.contacts.items():
         for item in items:
@@ -177,7 +228,10 @@ def _check_contacts(tree: ContentTree, today: date) -> Iterator[Problem]:
                 "contact id",
                 "contact ids must be unique across all contacts files",
             )
-            yield from _check_phones(item, country, tree)
+            if index.contacts.get(item.model.id, (None, None))[1] is item:
+                yield from index.phone_problems.get(item.model.id, [])
+            else:  # a duplicate id: its phones were not checked with the first entry's
+                yield from _check_phones(item, country, tree)
             yield from _check_reachable(item)
             yield from _check_dates_and_status(item, what, today)
 
@@ -393,14 +447,22 @@ def _check_text(item: Item[AnswerDoc], country: str, index: _Index) -> Iterator[
         if (found := index.contacts.get(contact_id)) is not None
         for phone in found[1].model.phones
     ]
+    # A listed contact with errors of its own (a bad phone, a missing source) hides its numbers:
+    # the numbers of this text then fail because of it, and are reported as following from it.
+    cause = next((index.contact_roots[c] for c in doc.contacts if c in index.contact_roots), None)
     for name in TEXT_FIELDS:
         text = getattr(doc, name)
         if text:
-            yield from _unknown_numbers(item, name, text, phones, country)
+            yield from _unknown_numbers(item, name, text, phones, country, cause)
 
 
 def _unknown_numbers(
-    item: Item[AnswerDoc], name: str, text: str, phones: list[str], country: str
+    item: Item[AnswerDoc],
+    name: str,
+    text: str,
+    phones: list[str],
+    country: str,
+    cause: Problem | None,
 ) -> Iterator[Problem]:
     raw = item.node.get(name)
     for mention in unknown_mentions(text, phones, country):
@@ -413,6 +475,7 @@ def _unknown_numbers(
             f'the number "{mention.text}" in `{name}` is not a phone '
             "of any contact listed in `contacts`; add the contact with its source to "
             f"contacts/{country}.yml and list its id in `contacts`, or remove the number",
+            cause=cause,
         )
 
 

@@ -9,6 +9,7 @@ from bot.models.content import (
     LexiconTerm,
     QuizQuestion,
 )
+from bot.models.editor import EditorAccount, EditorAudit
 from bot.models.recruitment import (
     AlertDelivery,
     AlertSubscription,
@@ -19,7 +20,7 @@ from bot.models.recruitment import (
     TopicOpenCount,
 )
 from bot.models.telegram import TelegramRecentMessage, TelegramUpdate
-from bot.models.users import FeedbackCount, KeptQuestion, User
+from bot.models.users import FeedbackCount, FeedbackWeek, KeptQuestion, User
 
 __all__ = [
     "AlertDelivery",
@@ -31,7 +32,10 @@ __all__ = [
     "CompanySignup",
     "Contact",
     "ContentVersion",
+    "EditorAccount",
+    "EditorAudit",
     "FeedbackCount",
+    "FeedbackWeek",
     "IntentAnswers",
     "KeptQuestion",
     "LexiconTerm",

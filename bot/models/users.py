@@ -43,6 +43,21 @@ class FeedbackCount(Base):
     down: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class FeedbackWeek(Base):
+    """👍/👎 for one answer in one country in one ISO week (its Monday), for trends over time.
+
+    A week, like the totals, is a bare count: no vote can be told apart from another.
+    """
+
+    __tablename__ = "feedback_weeks"
+
+    answer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    up: Mapped[int] = mapped_column(Integer, default=0)
+    down: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class KeptQuestion(Base):
     """A question the NLU was unsure about, scrubbed of personal data, for editors to learn from.
 
