@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     content_dir: Path = REPO_ROOT / "content"
     # Keyed hash for pseudonymous user ids; generated into var/ for local use when unset.
     pseudonym_key: SecretStr | None = None
+    # An answer never waits longer than this for the database: past it, it is decided from
+    # memory and the writes are queued (emergency numbers never wait for the database at all).
+    db_deadline_seconds: float = 1.5
+    db_read_seconds: float = 0.25  # reading a person's country before an emergency answer
 
     # NLU (Rasa HTTP API on loopback)
     nlu_url: str | None = None  # when unset, chat/ask/telegram start the local server themselves

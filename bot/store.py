@@ -41,7 +41,10 @@ def open_store(settings: Settings) -> Iterator[Store]:
                 logger.error(
                     "The shipped content does not validate; run: python -m bot content check"
                 )
-        # A fresh repository: the one above remembers "nothing live" for a few seconds.
-        yield Store(sessions, ContentRepository(sessions))
+        # A fresh repository: the one above remembers "nothing live" for a few seconds. Loaded
+        # now, so the content (emergency numbers first) is in memory before the first message.
+        repository = ContentRepository(sessions)
+        repository.live_version()
+        yield Store(sessions, repository)
     finally:
         engine.dispose()

@@ -152,7 +152,7 @@ async def test_start_with_deep_link_payload(
     assert "nước nào" in greeting.text
     assert {b["callback_data"] for b in greeting.inline_buttons()} >= {"c:jp", "c:kr", "c:tw"}
     row = user_row(settings, published, bot)
-    assert row is not None and row.start_payload == "TRAINING42"
+    assert row is not None and row.start_payload is None  # not a company's code: not kept
     assert not fake.errors()
 
 
