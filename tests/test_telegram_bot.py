@@ -445,6 +445,36 @@ async def test_flood_control_is_retried(fake: FakeBotApi, bot: TelegramApp) -> N
     assert calls[1].received_at - calls[0].received_at >= 1.0
 
 
+@pytest.mark.parametrize("code", [500, 502])
+async def test_a_server_error_on_send_is_retried_with_backoff(
+    fake: FakeBotApi, bot: TelegramApp, code: int
+) -> None:
+    fake.fail_next("sendMessage", code, "Internal Server Error")
+    fake.fail_next("sendMessage", code, "Bad Gateway")
+    fake.queue_text(USER, "/sos")
+    await fake.wait_for(lambda: any(c.error is None for c in fake.sent(USER)))
+    calls = fake.sent(USER)
+    assert [c.error is not None for c in calls[:3]] == [True, True, False]
+    assert "119" in calls[2].text  # the emergency numbers got through
+    assert calls[2].received_at - calls[0].received_at >= 0.25  # backed off, not hammered
+
+
+async def test_a_429_for_one_chat_does_not_pause_the_others(
+    fake: FakeBotApi, bot: TelegramApp
+) -> None:
+    other = USER + 1
+    fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 2", 2, chat_id=USER)
+    fake.queue_text(USER, "/sos")
+    await fake.wait_for_calls("sendMessage", 1, USER)
+    refused = fake.sent(USER)[0]
+    started = refused.received_at
+    fake.queue_text(other, "/sos")
+    [answer] = await fake.wait_for_calls("sendMessage", 1, other)
+    assert answer.error is None and answer.received_at - started < 1.0
+    calls = await fake.wait_for_calls("sendMessage", 2, USER, timeout=10)
+    assert calls[1].error is None and calls[1].received_at - started >= 2.0
+
+
 async def test_a_blocked_bot_is_not_an_error(
     fake: FakeBotApi, bot: TelegramApp, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -21,7 +21,6 @@ from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.ext import (
-    AIORateLimiter,
     ApplicationBuilder,
     BaseRateLimiter,
     CallbackQueryHandler,
@@ -40,6 +39,7 @@ from bot.telegram import handlers
 from bot.telegram.context import BotData, TelegramApp
 from bot.telegram.keyboards import sos_labels
 from bot.telegram.processor import PerChatUpdateProcessor
+from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.records import TelegramRecords
 from bot.users import pseudonym_key
 
@@ -121,7 +121,7 @@ def build_application(
         .context_types(ContextTypes(bot_data=BotData))
         .job_queue(None)
         .concurrent_updates(PerChatUpdateProcessor(max_concurrent_updates))
-        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+        .rate_limiter(rate_limiter or ChatRateLimiter())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
