@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     nlu_model_dir: Path = REPO_ROOT / "models"
 
     default_locale: str = "vi"
+    # Past this many messages a minute a person is asked to slow down (emergencies always pass).
+    flood_messages_per_minute: int = 30
 
 
 def telegram_api_urls(settings: Settings) -> tuple[str, str]:

@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -473,6 +474,64 @@ async def test_a_429_for_one_chat_does_not_pause_the_others(
     assert answer.error is None and answer.received_at - started < 1.0
     calls = await fake.wait_for_calls("sendMessage", 2, USER, timeout=10)
     assert calls[1].error is None and calls[1].received_at - started >= 2.0
+
+
+@pytest.fixture
+async def slow_nlu() -> AsyncIterator[str]:
+    """An NLU server that takes 150 ms per message (a loaded Rasa)."""
+
+    async def parse(request: web.Request) -> web.Response:
+        text = (await request.json())["text"]
+        await asyncio.sleep(0.15)
+        return web.json_response(
+            {"intent": {"name": "out_of_scope", "confidence": 0.9}, "entities": [], "text": text}
+        )
+
+    app = web.Application()
+    app.router.add_post("/model/parse", parse)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    await runner.cleanup()
+
+
+async def test_one_chats_backlog_does_not_hold_the_others_slots(
+    fake: FakeBotApi, settings: Settings, slow_nlu: str
+) -> None:
+    other = USER + 2
+    settings = settings.model_copy(update={"nlu_url": slow_nlu, "flood_messages_per_minute": 1000})
+    async with polling(build_application(settings, max_concurrent_updates=4)):
+        await say(fake, "/help", other)
+        for number in range(20):
+            fake.queue_text(USER, f"cho hỏi về lương tháng {number}")
+        await fake.wait_for_calls("sendMessage", 1, USER)
+        before = len(fake.sent(other))
+        asked = time.perf_counter()
+        fake.queue_text(other, "cho hỏi về lương")
+        calls = await fake.wait_for_calls("sendMessage", before + 1, other)
+        assert calls[before].received_at - asked < 1.0  # not behind the 20 others (3 s)
+        await fake.wait_for(lambda: len(fake.sent(USER)) >= 20, timeout=20)
+
+
+async def test_flood_control_slows_a_person_down_but_never_an_emergency(
+    fake: FakeBotApi, settings: Settings
+) -> None:
+    settings = settings.model_copy(update={"flood_messages_per_minute": 5})
+    async with polling(build_application(settings)):
+        for number in range(12):
+            fake.queue_text(USER, f"cho hỏi {number}")
+        fake.queue_text(USER, "cấp cứu, bạn tôi ngất")
+        fake.queue_text(USER, "/sos")
+        fake.queue_text(USER, "🆘 Khẩn cấp")
+        await fake.quiet(0.5)
+        replies = fake.sent_texts(USER)
+        notes = [n for n, text in enumerate(replies) if "gửi nhanh quá" in text]
+        assert len(notes) == 1  # told once, politely; the rest of the minute is quiet
+        assert sum("119" in text for text in replies[notes[0] :]) >= 3  # every emergency
+        calls = await say(fake, "/help", USER + 3)  # nobody else is slowed down
+        assert sent(calls) and "gửi nhanh quá" not in texts(sent(calls))
 
 
 async def test_a_blocked_bot_is_not_an_error(

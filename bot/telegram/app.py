@@ -37,6 +37,7 @@ from bot.settings import Settings, telegram_api_urls
 from bot.store import open_store
 from bot.telegram import handlers
 from bot.telegram.context import BotData, TelegramApp
+from bot.telegram.flood import FloodControl
 from bot.telegram.keyboards import sos_labels
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.ratelimit import ChatRateLimiter
@@ -85,8 +86,10 @@ def protect_logs() -> None:
 def add_handlers(application: TelegramApp) -> None:
     """Every handler of the bot, in the order they are tried (see ``bot.telegram.handlers``)."""
     message = filters.UpdateType.MESSAGE  # edits have their own handler
-    # Group -2: an update already handled (webhook retry, another process) stops here.
-    application.add_handler(TypeHandler(Update, handlers.skip_duplicates), group=-2)
+    # Group -3: an update already handled (webhook retry, another process) stops here.
+    application.add_handler(TypeHandler(Update, handlers.skip_duplicates), group=-3)
+    # Group -2: past the per-minute limit, a note to slow down (emergencies always pass).
+    application.add_handler(TypeHandler(Update, handlers.flood_control), group=-2)
     # Group -1: group chats get a pointer to the private chat, then stop.
     application.add_handler(TypeHandler(Update, handlers.outside_private_chats), group=-1)
     # Group 0: private chats; the first matching handler answers.
@@ -129,6 +132,7 @@ def build_application(
     builder = builder.base_url(base_url).base_file_url(base_file_url)
     application: TelegramApp = builder.build()
     application.bot_data.settings = settings
+    application.bot_data.flood = FloodControl(settings.flood_messages_per_minute)
     add_handlers(application)
     return application
 
