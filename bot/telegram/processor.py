@@ -5,10 +5,11 @@ order (an answer to the second question arriving first, a button press overtakin
 choice it depends on). This processor runs different chats concurrently, bounded by
 ``max_concurrent_updates``, and one chat's updates one after another, in arrival order.
 
-The chat's turn is waited for *before* one of the ``max_concurrent_updates`` slots is taken: one person sending 200
-messages holds one slot, not 64 (PTB's base class takes the slot first, so a backlog in one chat
-filled every slot and everyone else waited). The ordering holds within one process; with several
-processes behind a webhook Telegram itself delivers one chat's updates in order.
+The chat's turn is waited for *before* one of the ``max_concurrent_updates`` slots is taken:
+one person sending 200 messages holds one slot, not 64 (PTB's base class takes the slot first,
+so a backlog in one chat filled every slot and everyone else waited). The ordering holds within
+one process; with several processes behind a webhook Telegram itself delivers one chat's
+updates in order.
 
 ``on_done`` runs after an update's handlers have finished (its replies are sent, or the error
 handler has apologised): that is when the update is recorded as handled.
