@@ -476,6 +476,30 @@ async def test_a_429_for_one_chat_does_not_pause_the_others(
     assert calls[1].error is None and calls[1].received_at - started >= 2.0
 
 
+async def test_a_poison_update_is_skipped_and_nobody_else_waits(
+    fake: FakeBotApi, bot: TelegramApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    poll = dict(KINDS["poll"]["poll"])
+    poll["question"] = "Lương của chị Hoa 0901234567?"
+    # As an older self-hosted Bot API server sends it: options without ``persistent_id``.
+    poll["options"] = [{"text": "a", "voter_count": 0}, {"text": "b", "voter_count": 0}]
+    fake.queue_message(USER, poll=poll)
+    others = [USER + 10 + n for n in range(5)]
+    for person in others:
+        fake.queue_text(person, "/sos")
+    await fake.wait_for(lambda: all(fake.sent(p) for p in others), timeout=10)
+    await fake.quiet(0.3)
+    assert fake.polls < 50  # not fetched again and again in a tight loop
+    resilient: Any = bot.bot
+    assert resilient.poison_updates == 1
+    assert "cannot be read" in caplog.text
+    for private in ("Hoa", "0901234567", f"Người dùng {USER}", TOKEN):
+        assert private not in caplog.text  # the libraries' log lines included
+    [note] = fake.sent(USER)  # what it said cannot be read, but the person is told
+    assert "chưa đọc được" in note.text and "/sos" in note.text
+
+
 @pytest.fixture
 async def slow_nlu() -> AsyncIterator[str]:
     """An NLU server that takes 150 ms per message (a loaded Rasa)."""
@@ -624,6 +648,85 @@ async def test_python_m_bot_telegram_runs_until_stopped(
     assert process.returncode == 0
     log = output.decode(errors="replace")
     assert TOKEN not in log and "cấp cứu" not in log
+
+
+def bot_process(fake: FakeBotApi, settings: Settings, nlu_url: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": fake.api_url,
+        "DATABASE_URL": settings.database_url,
+        "NLU_URL": nlu_url,
+        "NLU_TIMEOUT_SECONDS": "5",
+        "PSEUDONYM_KEY": "test-pseudonym-key",
+    }
+    env.pop("TELEGRAM_WEBHOOK_URL", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "telegram"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+async def very_slow_nlu() -> AsyncIterator[str]:
+    """An NLU server that takes 2 s per message: a crash finds every update half answered."""
+
+    async def parse(request: web.Request) -> web.Response:
+        text = (await request.json())["text"]
+        await asyncio.sleep(2.0)
+        return web.json_response(
+            {"intent": {"name": "out_of_scope", "confidence": 0.9}, "entities": [], "text": text}
+        )
+
+    app = web.Application()
+    app.router.add_post("/model/parse", parse)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    await runner.cleanup()
+
+
+@pytest.mark.e2e  # two real processes, one killed: ~10 s
+async def test_a_crash_loses_no_message(
+    fake: FakeBotApi, settings: Settings, very_slow_nlu: str
+) -> None:
+    """kill -9 after the updates were fetched and confirmed to Telegram, before any answer:
+    the next start answers every one of them (once), emergencies included."""
+    people = [USER + 100 + n for n in range(12)]
+    first = bot_process(fake, settings, very_slow_nlu)
+    try:
+        await fake.wait_for(lambda: bool(fake.commands) and fake.polls > 0, timeout=60)
+        for n, person in enumerate(people):
+            fake.queue_text(person, "cấp cứu" if n % 3 == 0 else f"cho hỏi về lương {n}")
+        await fake.wait_for(lambda: fake.pending_updates() == 0, timeout=10)  # confirmed
+        await asyncio.sleep(0.3)
+    finally:
+        first.kill()
+        await asyncio.to_thread(first.wait, 10)
+    answered_before = {c.chat_id for c in fake.sent() if c.chat_id in people}
+    second = bot_process(fake, settings, very_slow_nlu)
+    try:
+        await fake.wait_for(
+            lambda: {c.chat_id for c in fake.sent() if c.error is None} >= set(people),
+            timeout=60,
+        )
+        await fake.quiet(0.5, timeout=20)
+    finally:
+        second.send_signal(signal.SIGINT)
+        await asyncio.to_thread(second.wait, 30)
+    for n, person in enumerate(people):
+        replies = fake.sent_texts(person)
+        assert replies, f"person {n} was never answered"
+        if n % 3 == 0:
+            assert "119" in "\n".join(replies)
+    # Answered again only if the answer was already out when the process died.
+    twice = [p for p in people if len(fake.sent(p)) > 1 and p not in answered_before]
+    assert not twice
 
 
 # --------------------------------------------------------------------------- recruitment commands

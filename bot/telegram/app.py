@@ -30,12 +30,15 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
+from bot import logs
 from bot.conversation import Conversation
 from bot.nlu.local_server import nlu_client
 from bot.settings import Settings, telegram_api_urls
 from bot.store import open_store
 from bot.telegram import handlers
+from bot.telegram.bot import ResilientBot
 from bot.telegram.context import BotData, TelegramApp
 from bot.telegram.flood import FloodControl
 from bot.telegram.keyboards import sos_labels
@@ -76,8 +79,10 @@ def protect_logs() -> None:
     """Keep the token and message texts out of the logs, even when debug logging is on.
 
     httpx logs every request URL at INFO, and Bot API URLs contain the token; PTB logs whole
-    updates (message texts) at DEBUG.
+    updates (message texts) at DEBUG, and at CRITICAL when one cannot be parsed: every record of
+    those libraries is redacted (``bot.logs``), and their chatter kept below INFO.
     """
+    logs.install()
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("telegram").setLevel(logging.INFO)
@@ -118,20 +123,29 @@ def build_application(
     if settings.telegram_bot_token is None:
         raise MissingToken("TELEGRAM_BOT_TOKEN is not set")
     protect_logs()
+    base_url, base_file_url = telegram_api_urls(settings)
+    bot = ResilientBot(
+        token=settings.telegram_bot_token.get_secret_value(),
+        base_url=base_url,
+        base_file_url=base_file_url,
+        # As PTB's builder does: many concurrent sends, one long poll.
+        request=HTTPXRequest(connection_pool_size=256),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        rate_limiter=rate_limiter or ChatRateLimiter(),
+    )
+    processor = PerChatUpdateProcessor(max_concurrent_updates)
     builder = (
         ApplicationBuilder()
-        .token(settings.telegram_bot_token.get_secret_value())
+        .bot(bot)
         .context_types(ContextTypes(bot_data=BotData))
         .job_queue(None)
-        .concurrent_updates(PerChatUpdateProcessor(max_concurrent_updates))
-        .rate_limiter(rate_limiter or ChatRateLimiter())
+        .concurrent_updates(processor)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
-    base_url, base_file_url = telegram_api_urls(settings)
-    builder = builder.base_url(base_url).base_file_url(base_file_url)
-    application: TelegramApp = builder.build()
+    application: TelegramApp = builder.build()  # type: ignore[assignment]
     application.bot_data.settings = settings
+    application.bot_data.processor = processor
     application.bot_data.flood = FloodControl(settings.flood_messages_per_minute)
     add_handlers(application)
     return application
@@ -146,7 +160,27 @@ async def post_init(application: TelegramApp) -> None:
     nlu = await data.resources.enter_async_context(nlu_client(settings))
     data.repository_or_none = store.repository
     data.conversation_or_none = Conversation(store.sessions, store.repository, nlu, settings)
-    data.records_or_none = TelegramRecords(store.sessions, pseudonym_key(settings))
+    records = TelegramRecords(store.sessions, pseudonym_key(settings))
+    data.resources.callback(records.close)
+    data.resources.callback(data.conversation.close)
+    data.records_or_none = records
+    processor = data.processor
+    if processor is not None:  # an update is done once its replies are out
+
+        async def finished(update: Update) -> None:
+            await records.finish_update(update.update_id)
+
+        processor.on_done = finished
+    if isinstance(application.bot, ResilientBot):
+        application.bot.keep_inbox_in(records)
+    # What was fetched but not answered before a crash is answered first.
+    left = await records.unanswered()
+    for payload in left:
+        update = Update.de_json(payload, application.bot)
+        if update is not None:
+            await application.update_queue.put(update)
+    if left:
+        logger.warning("Answering %d updates left unanswered by the last run", len(left))
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in MENU])
     data.run_in_background(purge_regularly(data.records))
 

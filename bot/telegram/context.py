@@ -18,6 +18,7 @@ from bot.content.repository import ContentRepository
 from bot.conversation import Conversation
 from bot.settings import Settings
 from bot.telegram.flood import FloodControl
+from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.records import TelegramRecords
 
 
@@ -36,6 +37,7 @@ class BotData:
         self.resources = AsyncExitStack()  # closed in post_shutdown, in reverse order
         self.background: set[asyncio.Task[None]] = set()
         self.flood: FloodControl | None = None
+        self.processor: PerChatUpdateProcessor | None = None
 
     def run_in_background(self, work: Coroutine[Any, Any, None]) -> None:
         """Start a task that ``post_shutdown`` cancels (a reference is kept until it ends)."""
