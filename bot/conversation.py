@@ -47,7 +47,7 @@ from bot.content.render import Format, render_answer, render_phrase_card
 from bot.content.repository import ContentRepository
 from bot.i18n import use_locale
 from bot.models.users import User
-from bot.nlu.client import NluClient, NluResult, NluUnavailable
+from bot.nlu.client import NluClient, NluRejected, NluResult, NluUnavailable
 from bot.nlu.understand import MAX_MESSAGE_CHARS, Understanding, understand
 from bot.recruitment import alerts, companies, quiz
 from bot.resilience import Profile, Profiles, QueuedWrite, WriteQueue
@@ -300,6 +300,9 @@ class Conversation:
             timeout = self._settings.nlu_timeout_seconds * 2 + NLU_GRACE_SECONDS
             async with asyncio.timeout(timeout):
                 result = await understand(self._nlu, text)
+        except NluRejected as exc:  # the server is up; this message broke it: not an outage
+            logger.info("The NLU could not read a message (%s); answering from search", exc)
+            return None, False
         except (NluUnavailable, TimeoutError) as exc:
             # Logged when it goes down, not for every message while it stays down.
             level = logging.DEBUG if self._nlu_was_down else logging.WARNING

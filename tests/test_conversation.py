@@ -376,3 +376,20 @@ async def test_without_compiled_catalogs_everything_is_vietnamese(
     await conversation.handle_button(key, "lang:en")
     menu = await conversation.handle_command(key, "menu", "")
     assert menu[0].plain.startswith("Bạn cần gì?")
+
+
+async def test_a_message_the_nlu_cannot_read_is_not_an_outage(
+    conversation: Conversation, fake_rasa: FakeRasa, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = await onboarded(conversation, "jp", uid=77)
+    fake_rasa.fails_on.add("bảo hiểm ??? 🙏")
+    turn = await conversation.turn(key, "bảo hiểm ??? 🙏")
+    assert not turn.nlu_down and turn.messages  # answered (from search), not "the NLU is down"
+    assert "NLU unavailable" not in caplog.text
+    fake_rasa.says("bảo hiểm y tế", "health_insurance")
+    assert (await conversation.turn(key, "bảo hiểm y tế")).nlu is not None
+    # Emoji and symbols only never reach the NLU at all.
+    before = len(fake_rasa.received)
+    for text in ("🙏🙏🙏", "???!!!", "🆘"):
+        assert (await conversation.turn(key, text)).messages
+    assert len(fake_rasa.received) == before

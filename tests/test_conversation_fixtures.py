@@ -76,6 +76,7 @@ class FakeRasa:
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     received: list[str] = field(default_factory=list)
     delay: float = 0.0
+    fails_on: set[str] = field(default_factory=set)  # texts answered with HTTP 500, as Rasa did
 
     def says(self, text: str, intent: str, confidence: float = 0.95, **kw: Any) -> None:
         self.answers[text] = rasa_json(text, intent, confidence, **kw)
@@ -85,6 +86,8 @@ class FakeRasa:
         self.received.append(text)
         if self.delay:
             await asyncio.sleep(self.delay)
+        if text in self.fails_on:
+            return web.json_response({"status": "failure", "code": 500}, status=500)
         answer = self.answers.get(text)
         if answer is None:  # a part of a canned message (the engine reads long ones in parts)
             whole = next((t for t in self.answers if len(text) > 3 and text in t), None)

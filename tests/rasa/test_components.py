@@ -166,3 +166,14 @@ def test_emergency_first_promotes_a_likely_enough_emergency(
         "work_safety",
     ]
     assert unlikely.get("intent")["name"] == "help"
+
+
+def test_emoji_or_symbols_only_still_make_one_token(
+    model_storage, resource, execution_context
+) -> None:
+    """An empty token sequence made the featurizers fail and the server answer HTTP 500."""
+    tokenizer = make_tokenizer(model_storage, resource, execution_context)
+    for text in ("🙏🙏🙏", "?!... :) ♥", "🆘"):
+        [(word, lemma, start, end)] = tokens(tokenizer, text)
+        assert (word, start, end) == (text, 0, len(text)) and lemma == "__no_words__"
+    assert len(tokens(tokenizer, "cứu 🙏")) == 1  # words present: only the words
