@@ -9,11 +9,14 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = REPO_ROOT / "var"
+# A keyed hash is only as strong as its key: with a short one, every pseudonymous id can be
+# reversed by trying Telegram ids (they are small numbers) against guessed keys.
+MIN_PSEUDONYM_KEY_CHARS = 32
 
 
 class Settings(BaseSettings):
@@ -53,6 +56,17 @@ class Settings(BaseSettings):
     nlu_model_dir: Path = REPO_ROOT / "models"
 
     default_locale: str = "vi"
+
+    @field_validator("pseudonym_key")
+    @classmethod
+    def _key_long_enough(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is not None and len(key.get_secret_value()) < MIN_PSEUDONYM_KEY_CHARS:
+            raise ValueError(
+                f"PSEUDONYM_KEY must be at least {MIN_PSEUDONYM_KEY_CHARS} characters "
+                "(make one with: openssl rand -hex 32)"
+            )
+        return key
+
     # Past this many messages a minute a person is asked to slow down (emergencies always pass).
     flood_messages_per_minute: int = 30
 

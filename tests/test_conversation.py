@@ -330,7 +330,7 @@ async def test_unknown_command_gets_help(conversation: Conversation) -> None:
 
 def test_user_key_is_the_keyed_hash(conversation: Conversation) -> None:
     key = conversation.user_key_for(123456)
-    assert key == users.user_key(b"test-pseudonym-key", 123456)
+    assert key == users.user_key(b"test-pseudonym-key-0123456789abcdef", 123456)
     assert key != conversation.user_key_for(123457)
 
 

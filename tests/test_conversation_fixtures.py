@@ -162,7 +162,7 @@ def repo(core_sessions: sessionmaker[Session]) -> ContentRepository:
 def settings(core_database_url: str) -> Settings:
     return Settings(
         database_url=core_database_url,
-        pseudonym_key="test-pseudonym-key",
+        pseudonym_key="test-pseudonym-key-0123456789abcdef",
         nlu_timeout_seconds=0.5,
         nlu_confidence_threshold=0.55,
         default_locale="vi",
@@ -216,7 +216,7 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     return {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
         "CONTENT_DIR": str(CORE_CONTENT),
-        "PSEUDONYM_KEY": "cli-test-key",
+        "PSEUDONYM_KEY": "cli-test-key-0123456789abcdef-xyz",
         "NLU_URL": closed_port_url(),
         "NLU_TIMEOUT_SECONDS": "1.0",
         "DEFAULT_LOCALE": "vi",
@@ -229,7 +229,7 @@ def cli_settings(tmp_path: Path) -> Settings:
     return Settings(
         database_url=f"sqlite:///{tmp_path / 'cli.db'}",
         content_dir=CORE_CONTENT,
-        pseudonym_key="cli-test-key",
+        pseudonym_key="cli-test-key-0123456789abcdef-xyz",
         nlu_url=closed_port_url(),
         nlu_timeout_seconds=1.0,
         default_locale="vi",

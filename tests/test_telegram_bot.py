@@ -83,7 +83,7 @@ def settings(fake: FakeBotApi, database_url: str, published: Any, nlu_url: str) 
         database_url=database_url,
         nlu_url=nlu_url,
         nlu_timeout_seconds=0.5,
-        pseudonym_key="test-pseudonym-key",  # type: ignore[arg-type]
+        pseudonym_key="test-pseudonym-key-0123456789abcdef",  # type: ignore[arg-type]
     )
 
 
@@ -628,7 +628,7 @@ async def test_python_m_bot_telegram_runs_until_stopped(
         "TELEGRAM_API_BASE_URL": fake.api_url,
         "DATABASE_URL": settings.database_url,
         "NLU_URL": str(settings.nlu_url),
-        "PSEUDONYM_KEY": "test-pseudonym-key",
+        "PSEUDONYM_KEY": "test-pseudonym-key-0123456789abcdef",
     }
     env.pop("TELEGRAM_WEBHOOK_URL", None)
     process = subprocess.Popen(
@@ -658,7 +658,7 @@ def bot_process(fake: FakeBotApi, settings: Settings, nlu_url: str) -> subproces
         "DATABASE_URL": settings.database_url,
         "NLU_URL": nlu_url,
         "NLU_TIMEOUT_SECONDS": "5",
-        "PSEUDONYM_KEY": "test-pseudonym-key",
+        "PSEUDONYM_KEY": "test-pseudonym-key-0123456789abcdef",
     }
     env.pop("TELEGRAM_WEBHOOK_URL", None)
     return subprocess.Popen(
