@@ -16,7 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.content.publish import publish
 from bot.content.repository import ContentRepository
-from bot.db import make_engine, make_session_factory
+from bot.db import (
+    make_engine,
+    make_session_factory,
+    read_only_url,
+    sqlite_path,
+    sqlite_unwritable,
+)
 from bot.migrate import upgrade
 from bot.settings import Settings
 
@@ -31,11 +37,24 @@ class Store:
 
 @contextmanager
 def open_store(settings: Settings) -> Iterator[Store]:
-    upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
+    url = settings.database_url
+    path = sqlite_path(url)
+    why = sqlite_unwritable(path) if path is not None else None
+    if path is not None and why is not None:
+        logger.error(
+            "The database file %s is not writable (%s): answering from what it holds, storing "
+            "nothing (country choices, feedback, counts are lost) until it is fixed and the "
+            "bot restarted",
+            path,
+            why,
+        )
+        url = read_only_url(path)
+    else:
+        upgrade(url)
+    engine = make_engine(url)
     try:
         sessions = make_session_factory(engine)
-        if ContentRepository(sessions).live_version() is None:
+        if why is None and ContentRepository(sessions).live_version() is None:
             result = publish(settings.content_dir, sessions, published_by="first run")
             if result.outcome == "rejected":
                 logger.error(

@@ -15,10 +15,11 @@ import logging
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -498,6 +499,38 @@ async def test_a_poison_update_is_skipped_and_nobody_else_waits(
         assert private not in caplog.text  # the libraries' log lines included
     [note] = fake.sent(USER)  # what it said cannot be read, but the person is told
     assert "chưa đọc được" in note.text and "/sos" in note.text
+
+
+@pytest.fixture
+def unwritable_sqlite(settings: Settings, published: sessionmaker[Session]) -> Iterator[Path]:
+    """The SQLite file made immutable (``chattr +i``: even root cannot write it)."""
+    if not settings.database_url.startswith("sqlite:///"):
+        pytest.skip("a SQLite file")
+    path = Path(settings.database_url.removeprefix("sqlite:///"))
+    published.kw["bind"].dispose()
+    with sqlite3.connect(path) as connection:  # the content out of the WAL, into the file
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not possible here")
+    try:
+        yield path
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+async def test_an_unwritable_sqlite_file_is_detected_and_every_message_answered(
+    fake: FakeBotApi,
+    settings: Settings,
+    unwritable_sqlite: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with polling(build_application(settings)):
+        assert "is not writable" in caplog.text  # said at start
+        assert "119" in texts(sent(await say(fake, "/sos")))
+        assert "119" in texts(sent(await say(fake, "cấp cứu, bạn tôi ngất")))
+        assert sent(await say(fake, "/menu"))
+        assert "Hàn Quốc" in texts(sent(await say(fake, "/quocgia kr")))
+        assert not [c for c in fake.sent(USER) if "gặp lỗi" in c.text]  # no apology
 
 
 @pytest.fixture
