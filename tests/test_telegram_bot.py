@@ -27,6 +27,7 @@ import PIL.Image
 import pytest
 from aiohttp import web
 from fake_bot_api import TOKEN, FakeBotApi, bot_messages_in, command_entities, polling, texts
+from private_postgres import private_postgres
 from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,6 +36,8 @@ from telegram.ext import ExtBot
 
 from bot.content.publish import publish
 from bot.conversation import Button, OutMessage
+from bot.db import make_engine, make_session_factory
+from bot.migrate import upgrade
 from bot.models.telegram import TelegramRecentMessage, TelegramUpdate
 from bot.models.users import User
 from bot.settings import Settings
@@ -531,6 +534,41 @@ async def test_an_unwritable_sqlite_file_is_detected_and_every_message_answered(
         assert sent(await say(fake, "/menu"))
         assert "Hàn Quốc" in texts(sent(await say(fake, "/quocgia kr")))
         assert not [c for c in fake.sent(USER) if "gặp lỗi" in c.text]  # no apology
+
+
+@pytest.mark.e2e  # a private PostgreSQL server, stopped and started: ~5 s
+async def test_postgresql_stopped_every_message_answered_emergencies_with_numbers(
+    fake: FakeBotApi, settings: Settings, content_dir: Any, today: Any
+) -> None:
+    with private_postgres() as server:
+        upgrade(server.url)
+        engine = make_engine(server.url)
+        sessions = make_session_factory(engine)
+        assert publish(content_dir, sessions, "tests", today=today).outcome == "published"
+        settings = settings.model_copy(
+            update={"database_url": server.url, "db_deadline_seconds": 0.5}
+        )
+        async with polling(build_application(settings)) as application:
+            await choose_japan(fake)
+            server.stop()
+            for emergency in ("/sos", "🆘 Khẩn cấp", "cấp cứu, bạn tôi ngất"):
+                started = time.perf_counter()
+                calls = sent(await say(fake, emergency))
+                assert "119" in texts(calls), emergency
+                assert calls[0].received_at - started < 0.5  # no database round-trip
+            for other in ("/menu", "/help", "cho hỏi về bảo hiểm"):
+                calls = sent(await say(fake, other))
+                assert calls and "gặp lỗi" not in texts(calls)
+            assert "Hàn Quốc" in texts(sent(await say(fake, "/quocgia kr")))
+            numbers = texts(sent(await say(fake, "/sos")))  # the new country, at once
+            assert "Hàn Quốc" in numbers and "Nhật Bản" not in numbers
+            server.start()
+            await say(fake, "/menu")  # the queued writes go first
+            key = application.bot_data.conversation.user_key_for(USER)
+            with sessions() as session:
+                user = session.get(User, key)
+                assert user is not None and user.country == "kr"
+        engine.dispose()
 
 
 @pytest.fixture
