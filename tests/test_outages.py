@@ -9,6 +9,7 @@ once, when the database is back.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -21,6 +22,7 @@ from test_conversation_fixtures import FakeRasa, plain
 
 from bot.content.repository import ContentRepository
 from bot.conversation import Conversation, OutMessage
+from bot.db import make_engine, make_session_factory
 from bot.models.users import User
 from bot.nlu.client import NluClient
 from bot.settings import Settings
@@ -142,39 +144,41 @@ async def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> No
 
 
 async def test_a_missing_database_file_degrades_and_the_writes_are_replayed(
-    engine: Conversation,
     fake_rasa: FakeRasa,
-    core_sessions: sessionmaker[Session],
-    core_database_url: str,
+    nlu: NluClient,
+    core_template: Path,
+    outage_settings: Settings,
     tmp_path: Path,
 ) -> None:
-    key = engine.user_key_for(45)
-    await engine.handle_button(key, "c:jp")
-    await engine.handle_command(key, "sos", "")  # the content is in memory, as after a start
-    path = Path(core_database_url.removeprefix("sqlite:///"))
-    moved = tmp_path / "elsewhere"
-    moved.mkdir()
-    # The file and its WAL taken away, a directory in its place: nothing can open it.
-    for suffix in ("", "-wal", "-shm"):
-        source = path.with_name(path.name + suffix)
-        if source.exists():
-            source.rename(moved / source.name)
-    path.mkdir()
-    pool = core_sessions.kw["bind"]
-    pool.dispose()  # the pool's open connections went with the file
-    took, messages = await timed(engine.handle_command(key, "sos", ""))
-    assert took < FAST and "119" in plain(messages)
-    took, changed = await timed(engine.handle_command(key, "quocgia", "kr"))
-    assert took < DEADLINE + 0.3 and "Hàn Quốc" in plain(changed)
-    took, numbers = await timed(engine.handle_command(key, "sos", ""))
-    assert took < FAST and "112" in plain(numbers)
-    await eventually(lambda: engine.queued_writes >= 3)
-    # The file comes back: the next exchange writes what was queued, in order, once.
-    path.rmdir()
-    for moved_file in moved.iterdir():
-        moved_file.rename(path.with_name(moved_file.name))
-    pool.dispose()
-    await engine.handle_command(key, "menu", "")
-    assert engine.queued_writes == 0
-    user = stored(core_sessions, key)
-    assert user is not None and user.country == "kr"
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copyfile(core_template, folder / "bot.db")
+    engine = make_engine(f"sqlite:///{folder / 'bot.db'}")
+    sessions = make_session_factory(engine)
+    conversation = Conversation(
+        sessions, ContentRepository(sessions, refresh_seconds=0.0), nlu, outage_settings
+    )
+    try:
+        key = conversation.user_key_for(45)
+        await conversation.handle_button(key, "c:jp")
+        await conversation.handle_command(key, "sos", "")  # the content in memory, as at start
+        # The database's directory taken away at once (an unmounted volume): nothing opens,
+        # and SQLite cannot create an empty file in its place either.
+        folder.rename(tmp_path / "gone")
+        engine.dispose()  # the pool's open connections went with it
+        took, messages = await timed(conversation.handle_command(key, "sos", ""))
+        assert took < FAST and "119" in plain(messages)
+        took, changed = await timed(conversation.handle_command(key, "quocgia", "kr"))
+        assert took < DEADLINE + 0.3 and "Hàn Quốc" in plain(changed)
+        took, numbers = await timed(conversation.handle_command(key, "sos", ""))
+        assert took < FAST and "112" in plain(numbers)
+        await eventually(lambda: conversation.queued_writes >= 3)
+        # It comes back: the next exchange writes what was queued, in order, once.
+        (tmp_path / "gone").rename(folder)
+        await conversation.handle_command(key, "menu", "")
+        await eventually(lambda: conversation.queued_writes == 0)
+        user = stored(sessions, key)
+        assert user is not None and user.country == "kr"
+    finally:
+        conversation.close()
+        engine.dispose()
