@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,7 +43,7 @@ from actions import (
 )
 from actions.decide import Understood, command_name, respond
 from actions.recruitment import AlertsAction, QuizOutcomeAction, QuizQuestionAction
-from bot import users
+from bot import metrics, users
 from bot.content.render import Format, render_answer, render_phrase_card
 from bot.content.repository import ContentRepository
 from bot.i18n import use_locale
@@ -301,12 +302,15 @@ class Conversation:
             async with asyncio.timeout(timeout):
                 result = await understand(self._nlu, text)
         except NluRejected as exc:  # the server is up; this message broke it: not an outage
+            metrics.NLU_ERRORS.labels("rejected").inc()
             logger.info("The NLU could not read a message (%s); answering from search", exc)
             return None, False
         except (NluUnavailable, TimeoutError) as exc:
             # Logged when it goes down, not for every message while it stays down.
             level = logging.DEBUG if self._nlu_was_down else logging.WARNING
             logger.log(level, "NLU unavailable (%s); answering with the safety net", exc)
+            metrics.NLU_ERRORS.labels(type(exc).__name__).inc()
+            metrics.FALLBACKS.labels("nlu").inc()
             self._nlu_was_down = True
             return None, True
         if self._nlu_was_down:
@@ -401,6 +405,7 @@ class Conversation:
         self, user_key: str, choose: Choose, payload: str | None, today: date, *, queue: bool
     ) -> tuple[list[Reply], list[OutMessage]]:
         """The replies decided without the database, from the remembered profile."""
+        metrics.FALLBACKS.labels("database").inc()
         profile = self._profiles.get(user_key) or Profile(None, self._settings.default_locale)
         # A stand-in that is never added to a session: only read by the actions.
         user = User(id=user_key, country=profile.country, locale=profile.locale)
@@ -469,6 +474,23 @@ class Conversation:
         if self._db_was_down:
             self._db_was_down = False
             logger.warning("Database available again (%d writes still queued)", len(self._writes))
+
+    async def database_answers(self, timeout: float = 1.0) -> bool:
+        """Does the database answer a trivial query in time (for readiness checks)?"""
+
+        def ping() -> bool:
+            with self._sessions() as session:
+                session.execute(select(1))
+            return True
+
+        future = self._db.submit(ping)
+        waiter = asyncio.wrap_future(future)
+        done, _pending = await asyncio.wait({waiter}, timeout=timeout)
+        if not done:
+            future.cancel()
+            waiter.add_done_callback(_consume)
+            return False
+        return waiter.exception() is None
 
     @property
     def queued_writes(self) -> int:

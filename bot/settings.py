@@ -67,6 +67,10 @@ class Settings(BaseSettings):
             )
         return key
 
+    # Health, readiness and Prometheus metrics (off when no port is set).
+    health_listen: str = "127.0.0.1"
+    health_port: int | None = None
+
     # Past this many messages a minute a person is asked to slow down (emergencies always pass).
     flood_messages_per_minute: int = 30
 

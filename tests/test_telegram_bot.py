@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import PIL.Image
 import pytest
 from aiohttp import web
@@ -480,6 +481,36 @@ async def test_a_429_for_one_chat_does_not_pause_the_others(
     assert calls[1].error is None and calls[1].received_at - started >= 2.0
 
 
+def counted(exposition: httpx.Response | str, sample: str) -> float:
+    """A sample's value in Prometheus text format (0 when absent)."""
+    text = exposition if isinstance(exposition, str) else exposition.text
+    for line in text.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
+async def test_health_readiness_and_metrics(fake: FakeBotApi, settings: Settings) -> None:
+    health = closed_port()
+    settings = settings.model_copy(update={"health_port": health})
+    async with (
+        polling(build_application(settings)),
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{health}") as probe,
+    ):
+        assert (await probe.get("/healthz")).text == "ok\n"
+        ready = await probe.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json() == {"engine": True, "database": True, "content": True}
+        before = counted(await probe.get("/metrics"), 'bot_updates_total{kind="message"}')
+        await say(fake, "/sos")
+        await say(fake, "cho hỏi")  # the NLU is down here: a fallback
+        exposed = (await probe.get("/metrics")).text
+    assert counted(exposed, 'bot_updates_total{kind="message"}') == before + 2
+    for name in ("bot_update_seconds_count", 'bot_fallbacks_total{component="nlu"}'):
+        assert name in exposed
+    assert str(USER) not in exposed and "cho hỏi" not in exposed
+
+
 async def test_a_poison_update_is_skipped_and_nobody_else_waits(
     fake: FakeBotApi, bot: TelegramApp, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -545,12 +576,20 @@ async def test_postgresql_stopped_every_message_answered_emergencies_with_number
         engine = make_engine(server.url)
         sessions = make_session_factory(engine)
         assert publish(content_dir, sessions, "tests", today=today).outcome == "published"
+        health = closed_port()
         settings = settings.model_copy(
-            update={"database_url": server.url, "db_deadline_seconds": 0.5}
+            update={"database_url": server.url, "db_deadline_seconds": 0.5, "health_port": health}
         )
-        async with polling(build_application(settings)) as application:
+        async with (
+            polling(build_application(settings)) as application,
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{health}") as probe,
+        ):
             await choose_japan(fake)
+            assert (await probe.get("/readyz")).status_code == 200
             server.stop()
+            not_ready = await probe.get("/readyz")
+            assert not_ready.status_code == 503 and not_ready.json()["database"] is False
+            assert (await probe.get("/healthz")).status_code == 200  # alive, answering
             for emergency in ("/sos", "🆘 Khẩn cấp", "cấp cứu, bạn tôi ngất"):
                 started = time.perf_counter()
                 calls = sent(await say(fake, emergency))
@@ -564,6 +603,9 @@ async def test_postgresql_stopped_every_message_answered_emergencies_with_number
             assert "Hàn Quốc" in numbers and "Nhật Bản" not in numbers
             server.start()
             await say(fake, "/menu")  # the queued writes go first
+            assert (await probe.get("/readyz")).status_code == 200
+            exposed = (await probe.get("/metrics")).text
+            assert 'bot_fallbacks_total{component="database"}' in exposed
             key = application.bot_data.conversation.user_key_for(USER)
             with sessions() as session:
                 user = session.get(User, key)

@@ -26,6 +26,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 
 from actions.countries import country_name
+from bot import metrics
 from bot.i18n import _
 from bot.models.recruitment import AlertDelivery, AlertSubscription, Announcement
 from bot.settings import Settings, telegram_api_urls
@@ -176,6 +177,7 @@ def _finish(
             row.status, row.updated_at = status, datetime.now(UTC)
         if status == "blocked":
             unsubscribe(session, user_id)
+    metrics.ALERTS.labels(status).inc()
 
 
 SentHook = Callable[[int, list[int]], Awaitable[None]]

@@ -32,7 +32,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import logs
+from bot import logs, metrics
 from bot.conversation import Conversation
 from bot.nlu.local_server import nlu_client
 from bot.settings import Settings, telegram_api_urls
@@ -41,6 +41,7 @@ from bot.telegram import handlers
 from bot.telegram.bot import ResilientBot
 from bot.telegram.context import BotData, TelegramApp
 from bot.telegram.flood import FloodControl
+from bot.telegram.health import start_health_server
 from bot.telegram.keyboards import sos_labels
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.ratelimit import ChatRateLimiter
@@ -183,6 +184,27 @@ async def post_init(application: TelegramApp) -> None:
         logger.warning("Answering %d updates left unanswered by the last run", len(left))
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in MENU])
     data.run_in_background(purge_regularly(data.records))
+    conversation = data.conversation
+    metrics.QUEUED_WRITES.set_function(lambda: conversation.queued_writes)
+    if settings.health_port is not None:
+        server = start_health_server(
+            settings.health_listen, settings.health_port, lambda: readiness(application)
+        )
+        data.resources.callback(server.stop)
+        logger.info("Health and metrics on %s:%d", settings.health_listen, settings.health_port)
+
+
+async def readiness(application: TelegramApp) -> dict[str, bool]:
+    """What ``/readyz`` reports: the engine is up and the database answers."""
+    data = application.bot_data
+    conversation = data.conversation_or_none
+    if conversation is None:
+        return {"engine": False}
+    return {
+        "engine": True,
+        "database": await conversation.database_answers(),
+        "content": data.repository.live_version() is not None,
+    }
 
 
 async def post_shutdown(application: TelegramApp) -> None:

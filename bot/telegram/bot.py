@@ -22,6 +22,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
+from bot import metrics
 from bot.i18n import gettext as _
 from bot.telegram.keyboards import main_keyboard
 from bot.telegram.records import TelegramRecords
@@ -72,6 +73,7 @@ class ResilientBot(ExtBot[int]):
             except Exception as error:
                 poisoned = True
                 self._poison_updates += 1
+                metrics.POISON_UPDATES.inc()
                 shown = update_id if isinstance(update_id, int) else "without an id"
                 logger.error("Update %s cannot be read (%s); skipped", shown, type(error).__name__)
                 self._tell(raw)

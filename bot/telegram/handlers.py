@@ -46,6 +46,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from actions.decide import command_name
+from bot import metrics
 from bot.conversation import LONG_TEXT_CHARS, OutMessage
 from bot.i18n import gettext as _
 from bot.safety import detect
@@ -141,6 +142,7 @@ async def flood_control(update: Update, context: Context) -> None:
     verdict = flood.check(user.id)
     if verdict is Verdict.OK or await is_emergency(update, context):
         return
+    metrics.FLOOD_DROPPED.inc()
     if verdict is Verdict.WARN and _is_private(update):
         await note(
             context,

@@ -25,10 +25,21 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot import metrics
+
 logger = logging.getLogger(__name__)
 
 OnDone = Callable[[Update], Awaitable[None]]
 UNBOUNDED = 1 << 20
+
+
+def _kind(update: object) -> str:
+    if not isinstance(update, Update):
+        return "other"
+    for kind in ("message", "edited_message", "callback_query"):
+        if getattr(update, kind, None) is not None:
+            return kind
+    return "other"
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -62,7 +73,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 del self._locks[chat.id]
 
     async def _run(self, update: object, coroutine: Awaitable[Any]) -> None:
-        await coroutine
+        with metrics.UPDATE_SECONDS.time():
+            await coroutine
+        metrics.UPDATES.labels(_kind(update)).inc()
         if self.on_done is not None and isinstance(update, Update):
             try:
                 await self.on_done(update)

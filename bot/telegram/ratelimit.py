@@ -34,6 +34,8 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from bot import metrics
+
 logger = logging.getLogger(__name__)
 
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
@@ -104,6 +106,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
 
         def before_sleep(state: RetryCallState) -> None:
             self.retried += 1
+            metrics.SEND_RETRIES.inc()
             error = state.outcome.exception() if state.outcome else None
             logger.info("%s failed (%s); retrying", endpoint, type(error).__name__)
 
