@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = 8443
+    # With several workers behind one URL, one registering the webhook is enough (all may).
+    telegram_webhook_register: bool = True
+    telegram_webhook_max_connections: int = 40
     bot_username: str = "TroLyLaoDongBot"  # for deep links t.me/<bot>?start=<code>
 
     # Storage

@@ -39,10 +39,10 @@ from bot.content.publish import publish
 from bot.conversation import Button, OutMessage
 from bot.db import make_engine, make_session_factory
 from bot.migrate import upgrade
-from bot.models.telegram import TelegramRecentMessage, TelegramUpdate
+from bot.models.telegram import TelegramInbox, TelegramRecentMessage, TelegramUpdate
 from bot.models.users import User
 from bot.settings import Settings
-from bot.telegram import handlers
+from bot.telegram import handlers, webhook
 from bot.telegram.app import MENU, build_application, webhook_options
 from bot.telegram.context import TelegramApp
 from bot.telegram.keyboards import main_keyboard
@@ -728,6 +728,52 @@ async def test_webhook_checks_the_secret_and_answers_retries_once(
     assert await fake.deliver_webhook(update) == 200  # Telegram retrying the same update
     await fake.quiet(0.3)
     assert len(fake.sent(USER)) == 1
+
+
+@pytest.fixture
+async def webhook_worker(fake: FakeBotApi, settings: Settings) -> AsyncIterator[Any]:
+    """One webhook worker as ``python -m bot telegram`` runs it (``bot.telegram.webhook``)."""
+    port = closed_port()
+    settings = settings.model_copy(
+        update={
+            "telegram_webhook_url": f"http://127.0.0.1:{port}/tg/hook",
+            "telegram_webhook_secret": SecretStr("s3cret-Token_2"),
+            "telegram_webhook_port": port,
+        }
+    )
+    application = build_application(settings)
+    stop = asyncio.Event()
+    task = asyncio.create_task(webhook.serve(application, webhook_options(settings), stop))
+    await fake.wait_for(lambda: fake.webhook is not None, timeout=10)
+    while not application.running:
+        await asyncio.sleep(0.01)
+    yield application
+    stop.set()
+    await task
+
+
+async def test_the_webhook_worker_checks_keeps_and_answers_each_update_once(
+    fake: FakeBotApi, webhook_worker: Any, published: sessionmaker[Session]
+) -> None:
+    sos = fake.message(USER, text="/sos", entities=command_entities("/sos"))
+    update = {"update_id": 91, "message": sos}
+    assert await fake.deliver_webhook(update, secret="wrong") == 403
+    assert await fake.deliver_webhook(update) == 200
+    await fake.wait_for_calls("sendMessage", 1, USER)
+    assert await fake.deliver_webhook(update) == 200  # Telegram retrying
+    await fake.quiet(0.3)
+    assert len(fake.sent(USER)) == 1 and "119" in fake.sent(USER)[0].text
+    with published() as session:  # answered: out of the inbox, done
+        assert session.scalar(select(func.count()).select_from(TelegramInbox)) == 0
+        done = session.get(TelegramUpdate, 91)
+        assert done is not None and done.done_at is not None
+    # An update it cannot read is skipped with 200 (else Telegram sends it forever).
+    poll = dict(KINDS["poll"]["poll"], options=[{"text": "a", "voter_count": 0}])
+    poison = {"update_id": 92, "message": fake.message(USER + 1, poll=poll)}
+    assert await fake.deliver_webhook(poison) == 200
+    [note] = await fake.wait_for_calls("sendMessage", 1, USER + 1)
+    assert "chưa đọc được" in note.text
+    assert webhook_worker.bot.poison_updates == 1
 
 
 @pytest.mark.e2e  # a real process: a few seconds

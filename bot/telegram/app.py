@@ -46,6 +46,7 @@ from bot.telegram.keyboards import sos_labels
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.records import TelegramRecords
+from bot.telegram.webhook import run_webhook
 from bot.users import pseudonym_key
 
 logger = logging.getLogger(__name__)
@@ -273,7 +274,7 @@ def run(settings: Settings) -> int:
             settings.telegram_webhook_listen,
             settings.telegram_webhook_port,
         )
-        application.run_webhook(**webhook_options(settings))
+        run_webhook(application, webhook_options(settings))
     else:
         logger.info("Starting the Telegram bot (long polling)")
         application.run_polling(allowed_updates=ALLOWED_UPDATES)

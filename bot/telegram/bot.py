@@ -72,17 +72,22 @@ class ResilientBot(ExtBot[int]):
                     raise ValueError("empty update")
             except Exception as error:
                 poisoned = True
-                self._poison_updates += 1
-                metrics.POISON_UPDATES.inc()
-                shown = update_id if isinstance(update_id, int) else "without an id"
-                logger.error("Update %s cannot be read (%s); skipped", shown, type(error).__name__)
-                self._tell(raw)
+                self.skip_poison(raw, error)
                 continue
             good.append(raw)
         if poisoned:  # confirmed with the next poll even when no later update was readable
             self._skip_to = max(self._skip_to, highest + 1)
         self._raw = {raw["update_id"]: raw for raw in good}
         return good
+
+    def skip_poison(self, raw: Any, error: Exception) -> None:
+        """Count, log (id and error type only) and tell the chat about an unreadable update."""
+        self._poison_updates += 1
+        metrics.POISON_UPDATES.inc()
+        update_id = raw.get("update_id") if isinstance(raw, dict) else None
+        shown = update_id if isinstance(update_id, int) else "without an id"
+        logger.error("Update %s cannot be read (%s); skipped", shown, type(error).__name__)
+        self._tell(raw)
 
     def _tell(self, raw: Any) -> None:
         """Every input gets a reply: a private chat is told its message could not be read."""

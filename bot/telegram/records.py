@@ -176,7 +176,7 @@ class TelegramRecords:
         rows = [
             {"update_id": p["update_id"], "payload": without_names(p), "received_at": now_utc()}
             for p in payloads
-            if isinstance(p.get("update_id"), int)
+            if isinstance(p.get("update_id"), int) and p["update_id"] not in self._done
         ]
         if not rows:
             return True
@@ -184,7 +184,17 @@ class TelegramRecords:
 
     def _keep(self, rows: list[dict[str, Any]]) -> bool:
         with self._sessions.begin() as session:
-            session.execute(_insert_ignoring_duplicates(session, TelegramInbox), rows)
+            done = set(
+                session.scalars(
+                    select(TelegramUpdate.update_id).where(
+                        TelegramUpdate.update_id.in_([row["update_id"] for row in rows]),
+                        TelegramUpdate.done_at.is_not(None),
+                    )
+                )
+            )
+            fresh = [row for row in rows if row["update_id"] not in done]  # not re-deliveries
+            if fresh:
+                session.execute(_insert_ignoring_duplicates(session, TelegramInbox), fresh)
         return True
 
     async def unanswered(self, now: datetime | None = None) -> list[dict[str, Any]]:
