@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     # With several workers behind one URL, one registering the webhook is enough (all may).
     telegram_webhook_register: bool = True
     telegram_webhook_max_connections: int = 40
+    telegram_connections: int = 16  # HTTP connections to the Bot API for sending
     bot_username: str = "TroLyLaoDongBot"  # for deep links t.me/<bot>?start=<code>
 
     # Storage

@@ -123,6 +123,8 @@ def test_card_is_an_image_that_follows_a_content_fix(
     before = emergency_card(repo, "tw")
     assert Image.open(io.BytesIO(before)).format == "PNG"
     assert emergency_card(repo, "tw") is before  # cached for the same version
+    emergency_card(repo, "jp")
+    assert emergency_card(repo, "tw") is before  # …even after another country's card
 
     # An editor corrects a number everywhere it is written (the check insists on that).
     for path in content.rglob("*.yml"):

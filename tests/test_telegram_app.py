@@ -63,6 +63,7 @@ async def test_an_update_is_done_once_answered_and_a_dead_claim_is_taken_over(
     # The first process died before answering: after a while another one answers it.
     assert await second.claim_update(7, now + timedelta(minutes=3))
     await second.finish_update(7, now + timedelta(minutes=3))
+    await second.flush()
     third = TelegramRecords(session_factory, b"key")
     assert not await third.claim_update(7, now + timedelta(hours=1))  # done: never again
 
@@ -81,6 +82,7 @@ async def test_the_inbox_keeps_what_was_fetched_until_it_is_answered(
     assert await records.keep_in_inbox(fetched)
     assert await records.claim_update(11)
     await records.finish_update(11)
+    await records.flush()
     assert await records.claim_update(12)  # being answered when the process dies
     after_crash = TelegramRecords(session_factory, b"key")
     left = await after_crash.unanswered()

@@ -130,8 +130,10 @@ def build_application(
         token=settings.telegram_bot_token.get_secret_value(),
         base_url=base_url,
         base_file_url=base_file_url,
-        # As PTB's builder does: many concurrent sends, one long poll.
-        request=HTTPXRequest(connection_pool_size=256),
+        # A small pool of kept-alive connections: httpcore looks at every pooled connection for
+        # every request (PTB's default of 256 made that most of the bot's CPU under load), and
+        # Telegram's own limit (~30 messages/s) needs only a few. One long poll.
+        request=HTTPXRequest(connection_pool_size=settings.telegram_connections, pool_timeout=10.0),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
         rate_limiter=rate_limiter or ChatRateLimiter(),
     )
@@ -214,6 +216,8 @@ async def post_shutdown(application: TelegramApp) -> None:
     for task in list(data.background):
         task.cancel()
     await asyncio.gather(*data.background, return_exceptions=True)
+    if data.records_or_none is not None:
+        await data.records_or_none.flush()  # what was answered is recorded as such
     data.conversation_or_none = data.repository_or_none = data.records_or_none = None
     await data.resources.aclose()
 

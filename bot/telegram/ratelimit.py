@@ -73,6 +73,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         self._paused_until: dict[object, float] = {}  # chat id -> event loop time
         self._deadline = deadline
         self._backoff = wait_exponential_jitter(multiplier=backoff[0], max=backoff[1])
+        self._first_backoff = backoff[0]
         self.retried = 0  # transient failures retried (for the metrics)
         self.given_up = 0  # sends that failed past the deadline
 
@@ -103,6 +104,16 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         deadline = float(rate_limit_args or self._deadline)
         loop = asyncio.get_running_loop()
         give_up_at = loop.time() + deadline
+        try:  # the usual case, without building a retry loop
+            return await self._send(chat, give_up_at, callback, args, kwargs)
+        except Exception as error:
+            if not transient(error):
+                raise
+            self.retried += 1
+            metrics.SEND_RETRIES.inc()
+            logger.info("%s failed (%s); retrying", endpoint, type(error).__name__)
+            if not isinstance(error, RetryAfter):
+                await asyncio.sleep(self._first_backoff)
 
         def before_sleep(state: RetryCallState) -> None:
             self.retried += 1
@@ -111,7 +122,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
             logger.info("%s failed (%s); retrying", endpoint, type(error).__name__)
 
         retrying = AsyncRetrying(
-            stop=stop_after_delay(deadline),
+            stop=stop_after_delay(max(give_up_at - loop.time(), 0.0)),
             wait=self._wait,
             retry=retry_if_exception(transient),
             before_sleep=before_sleep,

@@ -41,6 +41,7 @@ KEEP_INBOX = timedelta(hours=1)  # an update not answered in an hour is not wort
 CLAIM_EXPIRES = timedelta(minutes=2)  # a claim older than this (its process died) is taken over
 DEADLINE_SECONDS = 1.0  # the longest an answer waits for these records
 MAX_REMEMBERED = 100_000  # update ids kept in memory (for a database outage)
+FLUSH_DELAY_SECONDS = 0.05  # done ids and message ids are written together, this often at most
 
 T = TypeVar("T")
 
@@ -72,10 +73,12 @@ class TelegramRecords:
         self._deadline = deadline
         self._db = ThreadPoolExecutor(8, thread_name_prefix="telegram-records")
         self._active: set[int] = set()  # update ids being handled by this process
+        self._claimed_early: set[int] = set()  # claimed with their batch, not yet taken up
         self._done: OrderedDict[int, None] = OrderedDict()  # handled here (bounded)
         self._unwritten_done: dict[int, datetime] = {}  # done, not yet in the database
         self._unwritten_messages: list[tuple[str, list[int], datetime]] = []
         self.failures = 0  # database calls that failed or missed the deadline
+        self._flush_task: asyncio.Task[None] | None = None
 
     def chat_key(self, chat_id: int) -> str:
         return user_key(self._chat_secret, chat_id)
@@ -107,6 +110,9 @@ class TelegramRecords:
     async def claim_update(self, update_id: int, now: datetime | None = None) -> bool:
         """True when this process should handle the update; False when it is handled already
         (or is being handled by another process)."""
+        if update_id in self._claimed_early:  # with its batch, when it was fetched
+            self._claimed_early.discard(update_id)
+            return True
         if update_id in self._active or update_id in self._done:
             return False
         self._active.add(update_id)
@@ -138,7 +144,12 @@ class TelegramRecords:
 
     async def finish_update(self, update_id: int, now: datetime | None = None) -> None:
         """The update's replies are out: done (and out of the inbox). Only updates this process
-        claimed: one left alone as a duplicate is someone else's to finish."""
+        claimed: one left alone as a duplicate is someone else's to finish.
+
+        Written behind, with whatever else finished meanwhile, in one transaction a few
+        milliseconds later (``flush``): one commit per update was the bot's biggest cost. A
+        crash in between means those few are answered once more after the restart.
+        """
         if update_id not in self._active:
             return
         self._active.discard(update_id)
@@ -146,56 +157,92 @@ class TelegramRecords:
         while len(self._done) > MAX_REMEMBERED:
             self._done.popitem(last=False)
         self._unwritten_done[update_id] = now or now_utc()
-        pending = dict(self._unwritten_done)
-        if await self._call(self._finish, pending, default=False):
-            for done_id in pending:
-                self._unwritten_done.pop(done_id, None)
-        elif len(self._unwritten_done) > MAX_REMEMBERED:
+        while len(self._unwritten_done) > MAX_REMEMBERED:
             self._unwritten_done.pop(next(iter(self._unwritten_done)))
+        self._flush_soon()
 
-    def _finish(self, done: dict[int, datetime]) -> bool:
+    def _flush_soon(self) -> None:
+        if self._flush_task is None or self._flush_task.done():
+            self._flush_task = asyncio.get_running_loop().create_task(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(FLUSH_DELAY_SECONDS)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Write the done ids and message ids noted since the last flush (kept on failure)."""
+        done = dict(self._unwritten_done)
+        messages, self._unwritten_messages = self._unwritten_messages, []
+        if not done and not messages:
+            return
+        if await self._call(self._write, done, messages, default=False):
+            for update_id in done:
+                self._unwritten_done.pop(update_id, None)
+        else:  # kept for the next time (bounded: /an is a convenience, an answer is not)
+            self._unwritten_messages = (messages + self._unwritten_messages)[-10_000:]
+
+    def _write(
+        self, done: dict[int, datetime], messages: list[tuple[str, list[int], datetime]]
+    ) -> bool:
         with self._sessions.begin() as session:
-            for update_id, at in done.items():
+            if done:
+                ids = list(done)
                 session.execute(
-                    _insert_ignoring_duplicates(session, TelegramUpdate).values(
-                        update_id=update_id, received_at=at, done_at=at
-                    )
+                    _insert_ignoring_duplicates(session, TelegramUpdate),
+                    [{"update_id": u, "received_at": at, "done_at": at} for u, at in done.items()],
                 )
                 session.execute(
                     update(TelegramUpdate)
-                    .where(TelegramUpdate.update_id == update_id)
-                    .values(done_at=at)
+                    .where(TelegramUpdate.update_id.in_(ids), TelegramUpdate.done_at.is_(None))
+                    .values(done_at=max(done.values()))
                 )
-            session.execute(delete(TelegramInbox).where(TelegramInbox.update_id.in_(list(done))))
+                session.execute(delete(TelegramInbox).where(TelegramInbox.update_id.in_(ids)))
+            rows = [
+                {"chat_key": chat_key, "message_id": m, "sent_at": at}
+                for chat_key, message_ids, at in messages
+                for m in message_ids
+            ]
+            if rows:
+                # Core insert, skipping ids already noted: one statement, no ORM bookkeeping.
+                session.execute(_insert_ignoring_duplicates(session, TelegramRecentMessage), rows)
         return True
 
     async def keep_in_inbox(
         self, payloads: list[dict[str, Any]], now: datetime | None = None
     ) -> bool:
-        """Keep fetched updates until they are answered; False when that could not be done."""
+        """Keep fetched updates until they are answered, and claim them, in one transaction
+        for the whole batch (a claim per update was a commit per update); False when that
+        could not be done (then each update is claimed on its own, later)."""
+        now = now or now_utc()
         rows = [
-            {"update_id": p["update_id"], "payload": without_names(p), "received_at": now_utc()}
+            {"update_id": p["update_id"], "payload": without_names(p), "received_at": now}
             for p in payloads
             if isinstance(p.get("update_id"), int) and p["update_id"] not in self._done
         ]
         if not rows:
             return True
-        return await self._call(self._keep, rows, default=False)
+        claimed = await self._call(self._keep, rows, now, default=None)
+        if claimed is None:
+            return False
+        self._claimed_early |= claimed
+        self._active |= claimed
+        return True
 
-    def _keep(self, rows: list[dict[str, Any]]) -> bool:
+    def _keep(self, rows: list[dict[str, Any]], now: datetime) -> set[int]:
         with self._sessions.begin() as session:
-            done = set(
+            claimed = set(
                 session.scalars(
-                    select(TelegramUpdate.update_id).where(
-                        TelegramUpdate.update_id.in_([row["update_id"] for row in rows]),
-                        TelegramUpdate.done_at.is_not(None),
-                    )
+                    _insert_ignoring_duplicates(session, TelegramUpdate).returning(
+                        TelegramUpdate.update_id
+                    ),
+                    [{"update_id": row["update_id"], "received_at": now} for row in rows],
                 )
             )
-            fresh = [row for row in rows if row["update_id"] not in done]  # not re-deliveries
+            # Re-deliveries (done, or being answered elsewhere) are not kept again.
+            fresh = [row for row in rows if row["update_id"] in claimed]
             if fresh:
                 session.execute(_insert_ignoring_duplicates(session, TelegramInbox), fresh)
-        return True
+        return claimed
 
     async def unanswered(self, now: datetime | None = None) -> list[dict[str, Any]]:
         """Updates fetched but not answered (a crash), oldest first; older ones are dropped."""
@@ -222,30 +269,15 @@ class TelegramRecords:
     async def remember_messages(
         self, chat_id: int, message_ids: Iterable[int], now: datetime | None = None
     ) -> None:
-        """Note messages of a private chat that ``/an`` may delete later."""
+        """Note messages of a private chat that ``/an`` may delete later (written behind)."""
         ids = sorted(set(message_ids))
-        if not ids:
-            return
-        self._unwritten_messages.append((self.chat_key(chat_id), ids, now or now_utc()))
-        batch, self._unwritten_messages = self._unwritten_messages, []
-        if not await self._call(self._remember, batch, default=False):
-            # Kept for the next time (bounded: /an is a convenience, an answer is not).
-            self._unwritten_messages = (batch + self._unwritten_messages)[-10_000:]
-
-    def _remember(self, batch: list[tuple[str, list[int], datetime]]) -> bool:
-        rows = [
-            {"chat_key": chat_key, "message_id": m, "sent_at": at}
-            for chat_key, ids, at in batch
-            for m in ids
-        ]
-        with self._sessions.begin() as session:
-            # Core insert, skipping ids already noted: one statement, no ORM bookkeeping.
-            statement = _insert_ignoring_duplicates(session, TelegramRecentMessage)
-            session.execute(statement, rows)
-        return True
+        if ids:
+            self._unwritten_messages.append((self.chat_key(chat_id), ids, now or now_utc()))
+            self._flush_soon()
 
     async def recent_messages(self, chat_id: int, now: datetime | None = None) -> list[int]:
         """Ids of the chat's recorded messages that Telegram still lets the bot delete."""
+        await self.flush()
         return await self._call(self._recent, self.chat_key(chat_id), now or now_utc(), default=[])
 
     def _recent(self, chat_key: str, now: datetime) -> list[int]:
@@ -264,6 +296,7 @@ class TelegramRecords:
         """Drop the records of messages that were deleted (or could not be)."""
         ids = sorted(set(message_ids))
         if ids:
+            await self.flush()
             await self._call(self._forget, self.chat_key(chat_id), ids, default=None)
 
     def _forget(self, chat_key: str, message_ids: list[int]) -> None:
@@ -277,6 +310,7 @@ class TelegramRecords:
 
     async def purge(self, now: datetime | None = None) -> tuple[int, int]:
         """Delete expired rows; returns (update ids, message ids) removed."""
+        await self.flush()
         return await asyncio.to_thread(self._purge, now or now_utc())
 
     def _purge(self, now: datetime) -> tuple[int, int]:
