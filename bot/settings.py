@@ -71,6 +71,11 @@ class Settings(BaseSettings):
             )
         return key
 
+    # Bot workers deliver queued announcements themselves (several at once: each row is claimed
+    # by one), each at this pace; workers × pace must stay under Telegram's ~30 messages/s.
+    deliver_alerts: bool = False
+    alerts_per_second: float = 25.0
+
     # Health, readiness and Prometheus metrics (off when no port is set).
     health_listen: str = "127.0.0.1"
     health_port: int | None = None

@@ -19,7 +19,9 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,7 @@ from bot.db import make_engine, make_session_factory
 from bot.migrate import upgrade
 from bot.models.telegram import TelegramInbox, TelegramRecentMessage, TelegramUpdate
 from bot.models.users import User
+from bot.recruitment import alerts
 from bot.settings import Settings
 from bot.telegram import handlers, webhook
 from bot.telegram.app import MENU, build_application, webhook_options
@@ -49,6 +52,7 @@ from bot.telegram.keyboards import main_keyboard
 from bot.telegram.send import send_replies
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+TEST_DAY = date(2026, 11, 22)
 USER = 5_550_001
 GROUP = -100_777
 
@@ -611,6 +615,26 @@ async def test_postgresql_stopped_every_message_answered_emergencies_with_number
                 user = session.get(User, key)
                 assert user is not None and user.country == "kr"
         engine.dispose()
+
+
+async def test_two_workers_deliver_an_announcement_each_message_exactly_once(
+    fake: FakeBotApi, settings: Settings, published: sessionmaker[Session]
+) -> None:
+    chats = [9_000_000 + n for n in range(300)]
+    with published.begin() as session:
+        for chat in chats:
+            session.add(User(id=f"user-{chat}", locale="vi", last_active=TEST_DAY, country="jp"))
+            session.flush()
+            alerts.subscribe(session, f"user-{chat}", "jp", chat, TEST_DAY)
+        announcement = alerts.publish_announcement(session, "jp", "Bão số 9", datetime.now(UTC))
+    settings = settings.model_copy(update={"deliver_alerts": True, "alerts_per_second": 150.0})
+    async with polling(build_application(settings)), polling(build_application(settings)):
+        await fake.wait_for(lambda: len(fake.sent()) >= len(chats), timeout=30)
+        await fake.quiet(0.5)
+    received = Counter(c.chat_id for c in fake.sent() if "Bão số 9" in c.text)
+    assert set(received) == set(chats) and set(received.values()) == {1}  # exactly once each
+    with published() as session:
+        assert alerts.report(session, announcement).sent == len(chats)
 
 
 @pytest.fixture

@@ -19,6 +19,8 @@ import sys
 from typing import Any
 from urllib.parse import urlsplit
 
+from aiolimiter import AsyncLimiter
+from sqlalchemy.orm import Session, sessionmaker
 from telegram import BotCommand, Update
 from telegram.ext import (
     ApplicationBuilder,
@@ -35,6 +37,7 @@ from telegram.request import HTTPXRequest
 from bot import logs, metrics
 from bot.conversation import Conversation
 from bot.nlu.local_server import nlu_client
+from bot.recruitment import alerts
 from bot.settings import Settings, telegram_api_urls
 from bot.store import open_store
 from bot.telegram import handlers
@@ -53,6 +56,7 @@ logger = logging.getLogger(__name__)
 
 MAX_CONCURRENT_UPDATES = 64
 PURGE_EVERY_SECONDS = 3600.0
+ALERT_POLL_SECONDS = 2.0
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 
 # The command menu Telegram shows next to the input field, in this order. ``/start`` and ``/an``
@@ -187,6 +191,8 @@ async def post_init(application: TelegramApp) -> None:
         logger.warning("Answering %d updates left unanswered by the last run", len(left))
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in MENU])
     data.run_in_background(purge_regularly(data.records))
+    if settings.deliver_alerts:
+        data.run_in_background(deliver_alerts_regularly(application, store.sessions, records))
     conversation = data.conversation
     metrics.QUEUED_WRITES.set_function(lambda: conversation.queued_writes)
     if settings.health_port is not None:
@@ -195,6 +201,31 @@ async def post_init(application: TelegramApp) -> None:
         )
         data.resources.callback(server.stop)
         logger.info("Health and metrics on %s:%d", settings.health_listen, settings.health_port)
+
+
+async def deliver_alerts_regularly(
+    application: TelegramApp, sessions: sessionmaker[Session], records: TelegramRecords
+) -> None:
+    """Deliver queued announcements, with any other worker, each row by exactly one of them."""
+    settings = application.bot_data.config
+    pace = AsyncLimiter(settings.alerts_per_second, 1)
+    while True:
+        try:
+            with sessions() as session:
+                waiting = await asyncio.to_thread(alerts.unfinished_announcements, session)
+            for announcement_id in waiting:
+                delivered = await alerts.deliver(
+                    sessions,
+                    application.bot,
+                    announcement_id,
+                    on_sent=records.remember_messages,
+                    pace=pace,
+                    close_after=alerts.INTERRUPTED_AFTER,
+                )
+                logger.info("Alerts: %s", delivered)
+        except Exception as error:  # retried next time; it must not stop the bot
+            logger.warning("Delivering alerts failed (%s)", type(error).__name__)
+        await asyncio.sleep(ALERT_POLL_SECONDS)
 
 
 async def readiness(application: TelegramApp) -> dict[str, bool]:
