@@ -9,7 +9,7 @@ BOT := $(VENV)/bin/python -m bot
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help setup run chat test lint nlu-train nlu-evaluate nlu-serve content-check \
-        content-publish bench-nlu bench-bot i18n-extract i18n-update i18n-compile clean
+        content-publish bench-nlu bench-bot bench-scale i18n-extract i18n-update i18n-compile clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -73,6 +73,11 @@ bench-nlu: setup  ## NLU benchmark: ours vs the stock pipeline (slow: trains the
 
 bench-bot: setup  ## bot benchmark: 50 concurrent users through a fake Bot API
 	$(VENV)/bin/python scripts/bench_bot.py
+
+bench-scale: setup  ## scale-out: 1 vs 3 webhook workers behind nginx, PostgreSQL, 50/200 users, an alert to 10,000
+	scripts/install-nginx.sh
+	scripts/test-postgres.sh >/dev/null
+	$(VENV)/bin/python scripts/bench_scale.py $(BENCH_SCALE_ARGS)
 
 i18n-extract: $(VENV)/.installed  ## collect interface strings into bot/locale/messages.pot
 	$(VENV)/bin/pybabel extract -F babel.cfg -o bot/locale/messages.pot .
