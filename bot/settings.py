@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     telegram_webhook_register: bool = True
     telegram_webhook_max_connections: int = 40
     telegram_connections: int = 16  # HTTP connections to the Bot API for sending
+    # Telegram's limit is about 30 messages a second for the whole bot: with N workers, 30 / N.
+    telegram_messages_per_second: float = 30.0
     bot_username: str = "TroLyLaoDongBot"  # for deep links t.me/<bot>?start=<code>
 
     # Storage

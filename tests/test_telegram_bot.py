@@ -801,6 +801,48 @@ async def test_the_webhook_worker_checks_keeps_and_answers_each_update_once(
 
 
 @pytest.mark.e2e  # a real process: a few seconds
+async def test_a_webhook_worker_stops_on_sigterm_even_when_telegram_is_gone(
+    settings: Settings,
+) -> None:
+    """systemd and docker stop with SIGTERM: answered updates are recorded and the worker
+    exits at once, even with sends failing (no minutes of retries)."""
+    port = closed_port()
+    async with FakeBotApi() as fake:
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": fake.api_url,
+            "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/tg/hook",
+            "TELEGRAM_WEBHOOK_SECRET": "s3cret-Token_3",
+            "TELEGRAM_WEBHOOK_PORT": str(port),
+            "DATABASE_URL": settings.database_url,
+            "NLU_URL": str(settings.nlu_url),
+            "PSEUDONYM_KEY": "test-pseudonym-key-0123456789abcdef",
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "telegram"], cwd=REPO_ROOT, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            await fake.wait_for(lambda: fake.webhook is not None, timeout=60)
+            update = {"update_id": 5, "message": fake.message(USER, text="cấp cứu")}
+            while await fake.deliver_webhook(update) != 200:
+                await asyncio.sleep(0.1)  # listening a moment after registering
+            await fake.wait_for_calls("sendMessage", 1, USER)
+            fake.fail_next("sendMessage", 502, "Bad Gateway")
+            for _ in range(20):
+                fake.fail_next("sendMessage", 502, "Bad Gateway")
+            fake.deliver_webhook({"update_id": 6, "message": fake.message(USER, text="/help")})
+            await fake.wait_for(lambda: any(c.error for c in fake.sent(USER)), timeout=10)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            started = time.perf_counter()
+            await asyncio.to_thread(process.wait, 30)
+    assert time.perf_counter() - started < 10
+    assert process.returncode == 0
+
+
+@pytest.mark.e2e  # a real process: a few seconds
 async def test_python_m_bot_telegram_runs_until_stopped(
     fake: FakeBotApi,
     settings: Settings,

@@ -139,7 +139,7 @@ def build_application(
         # Telegram's own limit (~30 messages/s) needs only a few. One long poll.
         request=HTTPXRequest(connection_pool_size=settings.telegram_connections, pool_timeout=10.0),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
-        rate_limiter=rate_limiter or ChatRateLimiter(),
+        rate_limiter=rate_limiter or ChatRateLimiter(settings.telegram_messages_per_second),
     )
     processor = PerChatUpdateProcessor(max_concurrent_updates)
     builder = (

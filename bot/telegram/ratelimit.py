@@ -74,8 +74,13 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         self._deadline = deadline
         self._backoff = wait_exponential_jitter(multiplier=backoff[0], max=backoff[1])
         self._first_backoff = backoff[0]
+        self._retrying = True
         self.retried = 0  # transient failures retried (for the metrics)
         self.given_up = 0  # sends that failed past the deadline
+
+    def stop_retrying(self) -> None:
+        """Shutting down: fail at once instead of retrying (a stop must not take minutes)."""
+        self._retrying = False
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -107,7 +112,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         try:  # the usual case, without building a retry loop
             return await self._send(chat, give_up_at, callback, args, kwargs)
         except Exception as error:
-            if not transient(error):
+            if not transient(error) or not self._retrying:
                 raise
             self.retried += 1
             metrics.SEND_RETRIES.inc()
@@ -124,7 +129,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         retrying = AsyncRetrying(
             stop=stop_after_delay(max(give_up_at - loop.time(), 0.0)),
             wait=self._wait,
-            retry=retry_if_exception(transient),
+            retry=retry_if_exception(lambda error: self._retrying and transient(error)),
             before_sleep=before_sleep,
             reraise=True,
         )

@@ -33,6 +33,7 @@ from bot import metrics
 from bot.settings import Settings
 from bot.telegram.bot import ResilientBot
 from bot.telegram.context import TelegramApp
+from bot.telegram.ratelimit import ChatRateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,9 @@ async def serve(application: TelegramApp, options: dict[str, Any], stop: asyncio
         await stop.wait()
     finally:
         server.stop()
+        limiter = application.bot.rate_limiter
+        if isinstance(limiter, ChatRateLimiter):
+            limiter.stop_retrying()
         if application.running:
             await application.stop()
         await application.shutdown()
