@@ -561,5 +561,8 @@ async def open_conversation(settings: Settings) -> AsyncIterator[Conversation]:
     with open_store(settings) as store:
         async with nlu_client(settings) as nlu:
             conversation = Conversation(store.sessions, store.repository, nlu, settings)
-            await asyncio.to_thread(conversation.purge_expired)
-            yield conversation
+            try:
+                await asyncio.to_thread(conversation.purge_expired)
+                yield conversation
+            finally:
+                await asyncio.to_thread(conversation.close)
