@@ -227,14 +227,12 @@ async def load(args: argparse.Namespace, fake: FakeBotApi, users: int) -> dict[s
     )
     elapsed = time.perf_counter() - started
     latencies = [e.latency * 1000 for e in exchanges if e.latency is not None]
-    replies_per_update = Counter(c.chat_id for c in fake.sent())
     return {
         "sent": len(exchanges),
         "lost": sum(1 for e in exchanges if e.latency is None),
         "throughput": len(exchanges) / elapsed,
         "p50": percentile(latencies, 0.5) if latencies else float("nan"),
         "p95": percentile(latencies, 0.95) if latencies else float("nan"),
-        "chats": len(replies_per_update),
     }
 
 
@@ -347,13 +345,11 @@ async def bench(args: argparse.Namespace) -> int:
                 try:
                     for users in args.users:
                         figures = await load(args, fake, users)
-                        doubled = "n/a"
                         print(
                             f"{workers} worker(s), {users:3d} users: "
                             f"{figures['throughput']:6.1f} updates/s, "
                             f"p50 {figures['p50']:6.1f} ms, p95 {figures['p95']:7.1f} ms, "
                             f"lost {int(figures['lost'])} of {int(figures['sent'])}"
-                            + ("" if doubled == "n/a" else f", answered twice {doubled}")
                         )
                     if workers == max(args.workers) and args.subscribers:
                         await alert_phase(args, fake, cluster, server.url)

@@ -676,6 +676,25 @@ async def test_one_chats_backlog_does_not_hold_the_others_slots(
         await fake.wait_for(lambda: len(fake.sent(USER)) >= 20, timeout=20)
 
 
+async def test_long_messages_from_one_person_do_not_slow_the_others(
+    fake: FakeBotApi, bot: TelegramApp
+) -> None:
+    other = USER + 4
+    await say(fake, "/help", other)
+    quiet_start = time.perf_counter()
+    await say(fake, "/help", other)
+    alone = time.perf_counter() - quiet_start
+    long_text = ("tôi bị đau bụng và sốt cao ở công ty " * 120)[:4096]
+    for _ in range(30):
+        fake.queue_text(USER, long_text)
+    await fake.wait_for_calls("sendMessage", 1, USER)
+    busy_start = time.perf_counter()
+    await say(fake, "/help", other)
+    busy = time.perf_counter() - busy_start
+    assert busy < max(10 * alone, 0.5), (alone, busy)  # not ten times slower
+    await fake.wait_for(lambda: len(fake.sent(USER)) >= 1, timeout=30)
+
+
 async def test_flood_control_slows_a_person_down_but_never_an_emergency(
     fake: FakeBotApi, settings: Settings
 ) -> None:
