@@ -9,7 +9,7 @@ BOT := $(VENV)/bin/python -m bot
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help setup fonts run chat test lint nlu-train nlu-evaluate nlu-serve content-check \
-        content-publish editor bench-editor bench-nlu bench-bot bench-startup i18n-extract \
+        content-publish editor bench-editor bench-nlu bench-bot bench-startup bench-scale i18n-extract \
         i18n-update i18n-compile clean
 
 help:  ## list the commands
@@ -90,6 +90,11 @@ bench-bot: setup  ## bot benchmark: 50 concurrent users through a fake Bot API
 
 bench-startup: setup  ## time to first prompt of `make chat` / `chat` and a single `ask` (< 3 s)
 	$(VENV)/bin/python scripts/bench_startup.py
+
+bench-scale: setup  ## scale-out: 1 vs 3 webhook workers behind nginx, PostgreSQL, 50/200 users, an alert to 10,000
+	scripts/install-nginx.sh
+	scripts/test-postgres.sh >/dev/null
+	$(VENV)/bin/python scripts/bench_scale.py $(BENCH_SCALE_ARGS)
 
 i18n-extract: $(VENV)/.installed  ## collect interface strings into bot/locale/messages.pot
 	$(VENV)/bin/pybabel extract -F babel.cfg -o bot/locale/messages.pot .

@@ -12,6 +12,7 @@ from actions.country import ChooseCountryAction, NoCountryAction
 from actions.decide import button_action, choose_action, command_action, decide, named_country
 from actions.emergency import ShowEmergencyAction
 from actions.menu import (
+    DatabaseDownAction,
     DeleteDataAction,
     HelpAction,
     LanguageAction,
@@ -45,6 +46,7 @@ __all__ = [
     "Callback",
     "ChooseCountryAction",
     "ClarifyAction",
+    "DatabaseDownAction",
     "DeleteDataAction",
     "DeleteUserData",
     "Effect",

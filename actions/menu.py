@@ -247,3 +247,19 @@ class UnsupportedAction(Action):
             ]
         )
         return Reply(kind="text", message=message, buttons=main_menu())
+
+
+@dataclass(frozen=True)
+class DatabaseDownAction(Action):
+    """Something that needs the database (quiz, announcements) while it is unavailable."""
+
+    name: ClassVar[str] = "database_down"
+
+    def run(self, repo: ContentRepository) -> Reply:
+        message = "\n".join(
+            [
+                _("Việc này tạm thời chưa làm được. Bạn thử lại sau ít phút nhé."),
+                _("Số khẩn cấp và sổ tay vẫn dùng được: bấm 🆘 Số khẩn cấp hoặc ☰ Menu."),
+            ]
+        )
+        return Reply(kind="text", message=message, buttons=main_menu())

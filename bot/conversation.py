@@ -13,16 +13,20 @@ import html
 import logging
 import random
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TextIO
+from typing import Any, TextIO
 
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions import (
     Button,
     Callback,
+    DatabaseDownAction,
     DeleteUserData,
     GreetAction,
     KeepQuestion,
@@ -39,14 +43,15 @@ from actions import (
 )
 from actions.decide import Understood, command_name, respond
 from actions.recruitment import AlertsAction, QuizOutcomeAction, QuizQuestionAction
-from bot import users
+from bot import metrics, users
 from bot.content.render import Format, render_answer, render_phrase_card
 from bot.content.repository import ContentRepository
 from bot.i18n import use_locale
 from bot.models.users import User
-from bot.nlu.client import NluClient, NluResult, NluUnavailable
+from bot.nlu.client import NluClient, NluRejected, NluResult, NluUnavailable
 from bot.nlu.understand import MAX_MESSAGE_CHARS, Understanding, understand
 from bot.recruitment import alerts, companies, quiz
+from bot.resilience import Profile, Profiles, QueuedWrite, WriteQueue
 from bot.safety import Alert, detect
 from bot.scrub import scrub
 from bot.settings import Settings
@@ -112,7 +117,26 @@ def render_reply(reply: Reply) -> OutMessage:
     )
 
 
-Choose = Callable[[Session, User], list[Reply]]
+# Decides the replies; gets no session (None) when the database is unavailable.
+Choose = Callable[[Session | None, User], list[Reply]]
+DB_WORKERS = 16  # threads for database work: a hung database must not starve other threads
+LONG_TEXT_CHARS = 500  # longer texts are scanned for emergency words in a worker thread
+
+
+class DatabaseNeeded(Exception):
+    """This exchange cannot be answered without the database (quiz, announcements)."""
+
+
+def _needs(session: Session | None) -> Session:
+    if session is None:
+        raise DatabaseNeeded
+    return session
+
+
+def _consume(future: asyncio.Future[Any]) -> None:
+    """Retrieve a late result so an abandoned future does not log "never retrieved"."""
+    if not future.cancelled() and future.exception() is not None:
+        logger.error("Database work failed late: %s", type(future.exception()).__name__)
 
 
 class Conversation:
@@ -132,6 +156,10 @@ class Conversation:
         self._key: bytes | None = None
         self._purged_on: date | None = None
         self._nlu_was_down = False
+        self._db_was_down = False
+        self._profiles = Profiles()
+        self._writes = WriteQueue()
+        self._db = ThreadPoolExecutor(DB_WORKERS, thread_name_prefix="db")
 
     def user_key_for(self, telegram_user_id: int) -> str:
         """The pseudonymous key for a Telegram user (keyed hash; the id itself is never stored)."""
@@ -156,10 +184,12 @@ class Conversation:
         callback = Callback.decode(data)
         if callback is not None and callback.verb is Verb.QUIZ:
             return await self._run(
-                user_key, lambda session, user: self._quiz(session, user, callback.args)
+                user_key, lambda session, user: self._quiz(_needs(session), user, callback.args)
             )
         return await self._run(
-            user_key, lambda _s, user: [button_action(data, user.country).run(self._repo)]
+            user_key,
+            lambda _s, user: [button_action(data, user.country).run(self._repo)],
+            urgent=callback is not None and callback.verb is Verb.SOS,
         )
 
     async def handle_command(
@@ -173,14 +203,18 @@ class Conversation:
             return await self.start(user_key, args.strip() or None)
         name = command_name(command)
         if name == "quiz":
-            return await self._run(user_key, lambda session, user: self._quiz(session, user, ()))
+            return await self._run(
+                user_key, lambda session, user: self._quiz(_needs(session), user, ())
+            )
         if name == "alerts":
             return await self._run(
-                user_key, lambda session, user: self._toggle_alerts(session, user, chat_id)
+                user_key,
+                lambda session, user: self._toggle_alerts(_needs(session), user, chat_id),
             )
         return await self._run(
             user_key,
             lambda _s, user: [command_action(command, args, user.country).run(self._repo)],
+            urgent=name == "sos",
         )
 
     def _quiz(self, session: Session, user: User, args: tuple[str, ...]) -> list[Reply]:
@@ -220,7 +254,9 @@ class Conversation:
 
     async def set_country(self, user_key: str, country: str | None) -> None:
         """Set (or clear) a user's country without a reply — for ``ask`` and tests."""
-        await self._run(user_key, lambda session, user: self._quietly_set(session, user, country))
+        await self._run(
+            user_key, lambda session, user: self._quietly_set(_needs(session), user, country)
+        )
 
     @staticmethod
     def _quietly_set(session: Session, user: User, country: str | None) -> list[Reply]:
@@ -233,7 +269,11 @@ class Conversation:
         if (answered := await self._typed_quiz_answer(user_key, text)) is not None:
             return answered
         question = text[:MAX_NLU_CHARS]
-        alert = detect(text, self._repo.emergency_lexicon())
+        lexicon = self._repo.emergency_lexicon()
+        if len(text) > LONG_TEXT_CHARS:  # long texts take milliseconds: not on the event loop
+            alert = await asyncio.to_thread(detect, text, lexicon)
+        else:
+            alert = detect(text, lexicon)
         understanding, nlu_down = (
             await self._understand(question) if has_words(question) else (None, False)
         )
@@ -248,10 +288,10 @@ class Conversation:
         )
         threshold = self._settings.nlu_confidence_threshold
 
-        def choose(_session: Session, user: User) -> list[Reply]:
+        def choose(_session: Session | None, user: User) -> list[Reply]:
             return respond(understood, user.country, self._repo, threshold=threshold)
 
-        replies, messages = await self._exchange(user_key, choose)
+        replies, messages = await self._exchange(user_key, choose, urgent=alert is not None)
         return Turn(messages, understood.nlu, nlu_down, alert, replies)
 
     async def _typed_quiz_answer(self, user_key: str, text: str) -> Turn | None:
@@ -261,7 +301,9 @@ class Conversation:
         if choice is None:
             return None
 
-        def choose(session: Session, user: User) -> list[Reply]:
+        def choose(session: Session | None, user: User) -> list[Reply]:
+            if session is None:  # the database is unavailable: no quiz is open for us
+                return []
             now = quiz.current(session, user.id)
             if now is None:
                 return []
@@ -283,46 +325,205 @@ class Conversation:
             timeout = self._settings.nlu_timeout_seconds * 2 + NLU_GRACE_SECONDS
             async with asyncio.timeout(timeout):
                 result = await understand(self._nlu, text)
+        except NluRejected as exc:  # the server is up; this message broke it: not an outage
+            metrics.NLU_ERRORS.labels("rejected").inc()
+            logger.info("The NLU could not read a message (%s); answering from search", exc)
+            return None, False
         except (NluUnavailable, TimeoutError) as exc:
             # Logged when it goes down, not for every message while it stays down.
             level = logging.DEBUG if self._nlu_was_down else logging.WARNING
             logger.log(level, "NLU unavailable (%s); answering with the safety net", exc)
+            metrics.NLU_ERRORS.labels(type(exc).__name__).inc()
+            metrics.FALLBACKS.labels("nlu").inc()
             self._nlu_was_down = True
             return None, True
         if self._nlu_was_down:
             logger.warning("NLU available again")
             self._nlu_was_down = False
+        self._db_was_down = False
+        self._profiles = Profiles()
+        self._writes = WriteQueue()
+        self._db = ThreadPoolExecutor(DB_WORKERS, thread_name_prefix="db")
         return result, False
 
     async def _run(
-        self, user_key: str, choose: Choose, payload: str | None = None
+        self,
+        user_key: str,
+        choose: Choose,
+        payload: str | None = None,
+        *,
+        urgent: bool = False,
     ) -> list[OutMessage]:
-        return (await self._exchange(user_key, choose, payload))[1]
+        return (await self._exchange(user_key, choose, payload, urgent=urgent))[1]
 
     async def _exchange(
-        self, user_key: str, choose: Choose, payload: str | None = None
+        self, user_key: str, choose: Choose, payload: str | None = None, *, urgent: bool = False
     ) -> tuple[list[Reply], list[OutMessage]]:
-        # The database work runs in a worker thread so a slow database never stalls the event
-        # loop that serves every other chat (the locale context travels with it).
-        return await asyncio.to_thread(self._exchange_sync, user_key, choose, payload)
+        """Decide and render the replies; the database is used within a deadline, or not at all.
+
+        An ``urgent`` exchange (emergency numbers, crisis lines) is decided from memory at once
+        and written in the background. Any other exchange runs in one transaction in a worker
+        thread (a slow database never stalls the event loop); when the database fails or misses
+        the deadline, the answer is decided from memory and the writes are queued.
+        """
+        if urgent:
+            return await self._urgent(user_key, choose, payload)
+        today = date.today()
+        future = self._db.submit(self._exchange_sync, user_key, choose, payload, today)
+        waiter = asyncio.wrap_future(future)
+        done, _pending = await asyncio.wait({waiter}, timeout=self._settings.db_deadline_seconds)
+        if done:
+            return waiter.result()
+        waiter.add_done_callback(_consume)
+        self._database_failed("it did not answer in time")
+        # Not started yet (every worker busy): it never will be, so its writes are queued here;
+        # already running, it queues them itself if it fails.
+        queue = future.cancel()
+        return self._in_memory(user_key, choose, payload, today, queue=queue)
+
+    async def _urgent(
+        self, user_key: str, choose: Choose, payload: str | None
+    ) -> tuple[list[Reply], list[OutMessage]]:
+        today = date.today()
+        if self._profiles.get(user_key) is None:  # first contact since start: a quick read
+            future = self._db.submit(self._load_profile, user_key)
+            done, _pending = await asyncio.wait(
+                {asyncio.wrap_future(future)}, timeout=self._settings.db_read_seconds
+            )
+            if not done:
+                future.cancel()
+        replies, messages = self._in_memory(user_key, choose, payload, today, queue=False)
+        self._db.submit(self._record, QueuedWrite(user_key, payload, tuple(replies), today))
+        return replies, messages
+
+    def _load_profile(self, user_key: str) -> None:
+        try:
+            with self._sessions() as session:
+                user = session.get(User, user_key)
+                if user is not None:
+                    self._profiles.put(user_key, Profile(user.country, user.locale))
+        except SQLAlchemyError:
+            self._database_failed("reading a profile failed")
 
     def _exchange_sync(
-        self, user_key: str, choose: Choose, payload: str | None = None
+        self, user_key: str, choose: Choose, payload: str | None, today: date
     ) -> tuple[list[Reply], list[OutMessage]]:
         """Load the user, decide in their language, apply the effects, render — one transaction."""
-        today = date.today()
-        self._purge_if_due(today)
-        with self._sessions.begin() as session:
-            user = users.get_or_create(
-                session, user_key, today, locale=self._settings.default_locale, payload=payload
-            )
-            if payload:  # a recruitment company's link: counted for its anonymous statistics
-                companies.record_signup(session, user.id, payload, today)
-            with use_locale(user.locale):
-                replies = [r for reply in choose(session, user) for r in reply.flatten()]
-            locale = self._apply(session, user, replies, today)
+        try:
+            self._writes.replay(self._apply_queued)
+            self._purge_if_due(today)
+            with self._sessions.begin() as session:
+                user = self._user(session, user_key, payload, today)
+                with use_locale(user.locale):
+                    replies = [r for reply in choose(session, user) for r in reply.flatten()]
+                locale = self._apply(session, user, replies, today)
+                profile = Profile(user.country, locale)
+            self._remember(user_key, profile, replies)
             with use_locale(locale):
                 return replies, [render_reply(reply) for reply in replies]
+        except SQLAlchemyError as exc:
+            self._database_failed(type(exc).__name__)
+            return self._in_memory(user_key, choose, payload, today, queue=True)
+
+    def _in_memory(
+        self, user_key: str, choose: Choose, payload: str | None, today: date, *, queue: bool
+    ) -> tuple[list[Reply], list[OutMessage]]:
+        """The replies decided without the database, from the remembered profile."""
+        metrics.FALLBACKS.labels("database").inc()
+        profile = self._profiles.get(user_key) or Profile(None, self._settings.default_locale)
+        # A stand-in that is never added to a session: only read by the actions.
+        user = User(id=user_key, country=profile.country, locale=profile.locale)
+        with use_locale(user.locale):
+            try:
+                chosen = choose(None, user)
+            except DatabaseNeeded:
+                chosen = [DatabaseDownAction().run(self._repo)]
+            replies = [r for reply in chosen for r in reply.flatten()]
+        locale = profile.locale
+        country = profile.country
+        for effect in (e for reply in replies for e in reply.effects):
+            if isinstance(effect, SetCountry):
+                country = effect.country
+            elif isinstance(effect, SetLocale):
+                locale = effect.locale
+        self._remember(user_key, Profile(country, locale), replies)
+        if queue:
+            self._writes.put(QueuedWrite(user_key, payload, tuple(replies), today))
+        with use_locale(locale):
+            return replies, [render_reply(reply) for reply in replies]
+
+    def _record(self, write: QueuedWrite) -> None:
+        """The database side of an exchange answered from memory (queued when it fails)."""
+        try:
+            self._writes.replay(self._apply_queued)
+            self._apply_queued(write)
+        except SQLAlchemyError as exc:
+            self._database_failed(type(exc).__name__)
+            self._writes.put(write)
+
+    def _apply_queued(self, write: QueuedWrite) -> None:
+        with self._sessions.begin() as session:
+            user = self._user(session, write.user_key, write.payload, write.today)
+            self._apply(session, user, list(write.replies), write.today)
+        self._database_back()
+
+    def _user(self, session: Session, user_key: str, payload: str | None, today: date) -> User:
+        """The user, created on first contact; a deep link's company is counted, if it is one."""
+        company = companies.find_company(session, payload) if payload else None
+        user = users.get_or_create(
+            session,
+            user_key,
+            today,
+            locale=self._settings.default_locale,
+            # Only a real company code is kept: a payload can be anything someone typed.
+            payload=company.code if company is not None else None,
+        )
+        if company is not None:  # a recruitment company's link: for its anonymous statistics
+            companies.record_signup(session, user.id, company.code, today)
+        return user
+
+    def _remember(self, user_key: str, profile: Profile, replies: list[Reply]) -> None:
+        if any(isinstance(e, DeleteUserData) for reply in replies for e in reply.effects):
+            self._profiles.forget(user_key)
+        else:
+            self._profiles.put(user_key, profile)
+
+    def _database_failed(self, why: str) -> None:
+        # Logged when it goes down, not for every message while it stays down.
+        level = logging.DEBUG if self._db_was_down else logging.WARNING
+        logger.log(level, "Database unavailable (%s); answering from memory, writes queued", why)
+        self._db_was_down = True
+
+    def _database_back(self) -> None:
+        if self._db_was_down:
+            self._db_was_down = False
+            logger.warning("Database available again (%d writes still queued)", len(self._writes))
+
+    async def database_answers(self, timeout: float = 1.0) -> bool:
+        """Does the database answer a trivial query in time (for readiness checks)?"""
+
+        def ping() -> bool:
+            with self._sessions() as session:
+                session.execute(select(1))
+            return True
+
+        future = self._db.submit(ping)
+        waiter = asyncio.wrap_future(future)
+        done, _pending = await asyncio.wait({waiter}, timeout=timeout)
+        if not done:
+            future.cancel()
+            waiter.add_done_callback(_consume)
+            return False
+        return waiter.exception() is None
+
+    @property
+    def queued_writes(self) -> int:
+        """Writes waiting for the database (0 when it is up)."""
+        return len(self._writes)
+
+    def close(self) -> None:
+        """Finish the database work still running (queued writes stay unwritten)."""
+        self._db.shutdown(wait=True, cancel_futures=False)
 
     def _apply(self, session: Session, user: User, replies: list[Reply], today: date) -> str:
         """Carry out the replies' effects; returns the locale to render in."""
@@ -387,5 +588,8 @@ async def open_conversation(
     with open_store(settings) as store:
         async with nlu_client(settings, progress) as nlu:
             conversation = Conversation(store.sessions, store.repository, nlu, settings)
-            await asyncio.to_thread(conversation.purge_expired)
-            yield conversation
+            try:
+                await asyncio.to_thread(conversation.purge_expired)
+                yield conversation
+            finally:
+                await asyncio.to_thread(conversation.close)

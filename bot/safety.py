@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from vietnlp.text import fold, has_diacritics, normalise, spans
 
@@ -56,15 +57,24 @@ def _contains(message: Sequence[Syllable], term: Sequence[Syllable]) -> bool:
     )
 
 
+@lru_cache(maxsize=8192)
+def _term(term: str) -> tuple[Syllable, ...]:
+    """A lexicon term's syllables, worked out once per process (the lexicon changes only with a
+    publish; this was most of the bot's CPU per message)."""
+    return tuple(syllables(term))
+
+
 def detect(text: str, lexicon: Mapping[str, Iterable[str]]) -> Alert | None:
     """The emergency a message mentions, if any (``lexicon``: kind → terms as written)."""
     message = syllables(text)
     if not message:
         return None
+    folded = {typed[0] for typed in message}
     ranked = sorted(lexicon, key=lambda k: KIND_PRIORITY.index(k) if k in KIND_PRIORITY else 99)
     for kind in ranked:
         for term in lexicon[kind]:
-            wanted = syllables(term)
-            if wanted and _contains(message, wanted):
+            wanted = _term(term)
+            # A term whose first syllable is not in the message cannot match: skip the scan.
+            if wanted and wanted[0][0] in folded and _contains(message, wanted):
                 return Alert(kind, normalise(term))
     return None

@@ -9,11 +9,14 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = REPO_ROOT / "var"
+# A keyed hash is only as strong as its key: with a short one, every pseudonymous id can be
+# reversed by trying Telegram ids (they are small numbers) against guessed keys.
+MIN_PSEUDONYM_KEY_CHARS = 32
 
 
 class Settings(BaseSettings):
@@ -31,6 +34,12 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = 8443
+    # With several workers behind one URL, one registering the webhook is enough (all may).
+    telegram_webhook_register: bool = True
+    telegram_webhook_max_connections: int = 40
+    telegram_connections: int = 16  # HTTP connections to the Bot API for sending
+    # Telegram's limit is about 30 messages a second for the whole bot: with N workers, 30 / N.
+    telegram_messages_per_second: float = 30.0
     bot_username: str = "TroLyLaoDongBot"  # for deep links t.me/<bot>?start=<code>
 
     # Storage
@@ -38,6 +47,10 @@ class Settings(BaseSettings):
     content_dir: Path = REPO_ROOT / "content"
     # Keyed hash for pseudonymous user ids; generated into var/ for local use when unset.
     pseudonym_key: SecretStr | None = None
+    # An answer never waits longer than this for the database: past it, it is decided from
+    # memory and the writes are queued (emergency numbers never wait for the database at all).
+    db_deadline_seconds: float = 1.5
+    db_read_seconds: float = 0.25  # reading a person's country before an emergency answer
 
     # NLU (Rasa HTTP API on loopback)
     nlu_url: str | None = None  # when unset, chat/ask/telegram start the local server themselves
@@ -63,6 +76,28 @@ class Settings(BaseSettings):
     # Secure cookies are only sent over HTTPS (and to localhost); false only for plain-HTTP tests.
     editor_cookie_secure: bool = True
     editor_examples_file: Path = REPO_ROOT / "nlu_data" / "data" / "editor_examples.yml"
+
+    @field_validator("pseudonym_key")
+    @classmethod
+    def _key_long_enough(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is not None and len(key.get_secret_value()) < MIN_PSEUDONYM_KEY_CHARS:
+            raise ValueError(
+                f"PSEUDONYM_KEY must be at least {MIN_PSEUDONYM_KEY_CHARS} characters "
+                "(make one with: openssl rand -hex 32)"
+            )
+        return key
+
+    # Bot workers deliver queued announcements themselves (several at once: each row is claimed
+    # by one), each at this pace; workers × pace must stay under Telegram's ~30 messages/s.
+    deliver_alerts: bool = False
+    alerts_per_second: float = 25.0
+
+    # Health, readiness and Prometheus metrics (off when no port is set).
+    health_listen: str = "127.0.0.1"
+    health_port: int | None = None
+
+    # Past this many messages a minute a person is asked to slow down (emergencies always pass).
+    flood_messages_per_minute: int = 30
 
 
 def telegram_api_urls(settings: Settings) -> tuple[str, str]:

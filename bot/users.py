@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 from datetime import date, timedelta
@@ -25,7 +26,9 @@ from bot.models.users import (
     User,
 )
 from bot.recruitment.companies import week_of
-from bot.settings import VAR_DIR, Settings
+from bot.settings import MIN_PSEUDONYM_KEY_CHARS, VAR_DIR, Settings
+
+logger = logging.getLogger(__name__)
 
 KEY_FILE = VAR_DIR / "pseudonym.key"
 KEEP_QUESTIONS_DAYS = 90
@@ -47,10 +50,33 @@ def load_or_create_key(path: Path = KEY_FILE) -> bytes:
 
 
 def pseudonym_key(settings: Settings, key_file: Path = KEY_FILE) -> bytes:
-    """PSEUDONYM_KEY from the environment, else the generated local key."""
+    """PSEUDONYM_KEY from the environment, else the generated local key (checked)."""
     if settings.pseudonym_key is not None:
         return settings.pseudonym_key.get_secret_value().encode("utf-8")
-    return load_or_create_key(key_file)
+    key = load_or_create_key(key_file)
+    if len(key) < MIN_PSEUDONYM_KEY_CHARS:
+        raise KeyFileError(f"{key_file} holds a key shorter than {MIN_PSEUDONYM_KEY_CHARS} chars")
+    if key_file.stat().st_mode & 0o077:
+        raise KeyFileError(f"{key_file} is readable by other users: chmod 600 it")
+    if beside_database(key_file, settings.database_url):
+        logger.warning(
+            "The pseudonym key file is in the database's directory: whoever copies both (a "
+            "backup) can turn every pseudonymous id back into a Telegram id. In production set "
+            "PSEUDONYM_KEY in the environment, or keep the file out of the database's backups."
+        )
+    return key
+
+
+class KeyFileError(RuntimeError):
+    """The local pseudonym key file is unsafe to use."""
+
+
+def beside_database(key_file: Path, database_url: str) -> bool:
+    """Does the key file sit in the directory of a SQLite database file?"""
+    if not database_url.startswith("sqlite:///"):
+        return False
+    database = Path(database_url.removeprefix("sqlite:///").split("?")[0])
+    return database.resolve().parent == key_file.resolve().parent
 
 
 def user_key(key: bytes, telegram_user_id: int) -> str:

@@ -244,6 +244,8 @@ async def measure(args: argparse.Namespace, probe: Probe, fake: FakeBotApi, tmp:
     database_url = f"sqlite:///{tmp / 'bench.db'}"
     await asyncio.to_thread(publish_content, args.content, database_url)
     command = [sys.executable, str(Path(__file__).resolve()), "--serve"]
+    if args.profile:  # cProfile of the bot process, written when it stops
+        command[1:1] = ["-m", "cProfile", "-o", str(args.profile)]
     if args.telegram_limits:
         command.append("--telegram-limits")
     log = tmp / "bot.log"
@@ -366,19 +368,14 @@ def serve(args: argparse.Namespace) -> int:
     """The bot process of the benchmark: the real application, polling the fake server."""
     import logging
 
-    from telegram.ext import AIORateLimiter
-
     from bot.settings import Settings
     from bot.telegram.app import ALLOWED_UPDATES, build_application
+    from bot.telegram.ratelimit import ChatRateLimiter
 
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    limiter: AIORateLimiter = (
-        AIORateLimiter(max_retries=3)
-        if args.telegram_limits
-        else AIORateLimiter(overall_max_rate=0, max_retries=3)
-    )
+    limiter = ChatRateLimiter() if args.telegram_limits else ChatRateLimiter(1_000_000)
     # Only what this script put in the environment: a .env must not point the run elsewhere.
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     application = build_application(settings, rate_limiter=limiter)
@@ -409,6 +406,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="keep Telegram's 30 messages/s broadcast limit in the rate limiter",
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the bot process here")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not (0 < args.users <= 1000 and 0 < args.messages <= 1000):

@@ -254,11 +254,11 @@ class FakeBotApi:
         code: int = 500,
         description: str = "Internal Server Error",
         retry_after: int | None = None,
+        chat_id: int | None = None,
     ) -> None:
-        """Make the next call of ``method`` fail the way Telegram would."""
-        self._failures.setdefault(method.lower(), []).append(
-            ApiError(code, description, retry_after)
-        )
+        """Make the next call of ``method`` (to ``chat_id``, if given) fail as Telegram would."""
+        key = method.lower() if chat_id is None else f"{method.lower()}:{chat_id}"
+        self._failures.setdefault(key, []).append(ApiError(code, description, retry_after))
 
     def block(self, chat_id: int) -> None:
         """The user blocked the bot: sending to them fails with 403."""
@@ -505,7 +505,9 @@ class FakeBotApi:
             if self.on_call is not None:
                 self.on_call(call)
         try:
-            failures = self._failures.get(method.lower())
+            failures = self._failures.get(f"{method.lower()}:{params.get('chat_id')}")
+            if not failures:
+                failures = self._failures.get(method.lower())
             if failures:
                 raise failures.pop(0)
             handler = getattr(self, f"_api_{method.lower()}", None)

@@ -46,7 +46,7 @@ async def onboarded(conversation: Conversation, country: str = "jp", uid: int = 
 
 async def test_onboarding(conversation: Conversation, core_sessions: sessionmaker[Session]) -> None:
     key = conversation.user_key_for(1001)
-    first = await conversation.start(key, "recruiter-42")
+    first = await conversation.start(key, "Nguyen Van A 090 1234 5678")
     assert first[0].kind == "country"
     assert button_data(first)[:3] == ["c:jp", "c:kr", "c:tw"]
     welcome = await conversation.handle_button(key, "c:jp")
@@ -57,7 +57,8 @@ async def test_onboarding(conversation: Conversation, core_sessions: sessionmake
     assert {"sos", "book", "cons", "cty", "priv"} <= set(button_data(welcome))
     user = stored_user(core_sessions, key)
     assert user is not None
-    assert (user.country, user.start_payload, user.locale) == ("jp", "recruiter-42", "vi")
+    # Not a company's code: what was typed after /start is not kept (it may be a name, a phone).
+    assert (user.country, user.start_payload, user.locale) == ("jp", None, "vi")
     assert user.onboarded_at == user.last_active == date.today()
     again = await conversation.handle_command(key, "start", "")
     assert again[0].kind == "menu" and "sos" in button_data(again)
@@ -356,7 +357,7 @@ async def test_unknown_command_gets_help(conversation: Conversation) -> None:
 
 def test_user_key_is_the_keyed_hash(conversation: Conversation) -> None:
     key = conversation.user_key_for(123456)
-    assert key == users.user_key(b"test-pseudonym-key", 123456)
+    assert key == users.user_key(b"test-pseudonym-key-0123456789abcdef", 123456)
     assert key != conversation.user_key_for(123457)
 
 
@@ -408,3 +409,20 @@ async def test_without_compiled_catalogs_everything_is_vietnamese(
     await conversation.handle_button(key, "lang:en")
     menu = await conversation.handle_command(key, "menu", "")
     assert menu[0].plain.startswith("Bạn cần gì?")
+
+
+async def test_a_message_the_nlu_cannot_read_is_not_an_outage(
+    conversation: Conversation, fake_rasa: FakeRasa, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = await onboarded(conversation, "jp", uid=77)
+    fake_rasa.fails_on.add("bảo hiểm ??? 🙏")
+    turn = await conversation.turn(key, "bảo hiểm ??? 🙏")
+    assert not turn.nlu_down and turn.messages  # answered (from search), not "the NLU is down"
+    assert "NLU unavailable" not in caplog.text
+    fake_rasa.says("bảo hiểm y tế", "health_insurance")
+    assert (await conversation.turn(key, "bảo hiểm y tế")).nlu is not None
+    # Emoji and symbols only never reach the NLU at all.
+    before = len(fake_rasa.received)
+    for text in ("🙏🙏🙏", "???!!!", "🆘"):
+        assert (await conversation.turn(key, text)).messages
+    assert len(fake_rasa.received) == before

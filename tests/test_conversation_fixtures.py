@@ -87,6 +87,8 @@ class FakeRasa:
             return web.json_response({"message": "unauthorized"}, status=401)
         return web.json_response({"model_file": self.model_file, "num_active_training_jobs": 0})
 
+    fails_on: set[str] = field(default_factory=set)  # texts answered with HTTP 500, as Rasa did
+
     def says(self, text: str, intent: str, confidence: float = 0.95, **kw: Any) -> None:
         self.answers[text] = rasa_json(text, intent, confidence, **kw)
 
@@ -97,6 +99,8 @@ class FakeRasa:
         self.received.append(text)
         if self.delay:
             await asyncio.sleep(self.delay)
+        if text in self.fails_on:
+            return web.json_response({"status": "failure", "code": 500}, status=500)
         answer = self.answers.get(text)
         if answer is None:  # a part of a canned message (the engine reads long ones in parts)
             whole = next((t for t in self.answers if len(text) > 3 and text in t), None)
@@ -172,7 +176,7 @@ def repo(core_sessions: sessionmaker[Session]) -> ContentRepository:
 def settings(core_database_url: str) -> Settings:
     return Settings(
         database_url=core_database_url,
-        pseudonym_key="test-pseudonym-key",
+        pseudonym_key="test-pseudonym-key-0123456789abcdef",
         nlu_timeout_seconds=0.5,
         nlu_confidence_threshold=0.55,
         default_locale="vi",
@@ -226,7 +230,7 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     return {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
         "CONTENT_DIR": str(CORE_CONTENT),
-        "PSEUDONYM_KEY": "cli-test-key",
+        "PSEUDONYM_KEY": "cli-test-key-0123456789abcdef-xyz",
         "NLU_URL": closed_port_url(),
         "NLU_TIMEOUT_SECONDS": "1.0",
         "DEFAULT_LOCALE": "vi",
@@ -240,7 +244,7 @@ def cli_settings(tmp_path: Path) -> Settings:
     return Settings(
         database_url=f"sqlite:///{tmp_path / 'cli.db'}",
         content_dir=CORE_CONTENT,
-        pseudonym_key="cli-test-key",
+        pseudonym_key="cli-test-key-0123456789abcdef-xyz",
         nlu_url=closed_port_url(),
         nlu_timeout_seconds=1.0,
         default_locale="vi",

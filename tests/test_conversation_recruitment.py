@@ -19,6 +19,7 @@ from bot.models.recruitment import (
     QuizSession,
     TopicOpenCount,
 )
+from bot.models.users import User
 from bot.recruitment import quiz
 from bot.recruitment.companies import create_company
 
@@ -49,6 +50,9 @@ async def test_company_link_is_recorded_and_topics_are_counted_without_the_user(
         signup = session.get(CompanySignup, key)
         assert signup is not None and signup.company_id == company.id
         assert session.get(CompanySignup, stranger) is None
+        # Only a real company's code is kept, as the company spells it; anything else is not.
+        assert session.get(User, key).start_payload == "CTYA"  # type: ignore[union-attr]
+        assert session.get(User, stranger).start_payload is None  # type: ignore[union-attr]
         [count] = session.scalars(select(TopicOpenCount)).all()
         assert (count.answer_id, count.country, count.count) == ("ambulance", "jp", 1)
         assert key not in repr(count.__dict__)

@@ -32,6 +32,7 @@ from bot.recruitment.companies import (
     count_topic_open,
     create_company,
     deep_link,
+    find_company,
     record_signup,
     week_of,
 )
@@ -91,6 +92,9 @@ def test_start_payload_records_the_first_company_only(
         create_company(session, "Công ty B", "BBB", TODAY)
         assert not record_signup(session, "u1", "NOPE", TODAY)  # unknown: ignored, no error
         assert not record_signup(session, "u1", None, TODAY)
+        for wildcard in ("___", "A_A", "%", "A%"):  # ``_`` and ``%`` match nothing but themselves
+            assert find_company(session, wildcard) is None
+            assert not record_signup(session, "u1", wildcard, TODAY)
         assert record_signup(session, "u1", "aaa", TODAY)  # codes are case-insensitive
     with session_factory.begin() as session:
         assert not record_signup(session, "u1", "BBB", TODAY)
@@ -183,6 +187,8 @@ def test_card_is_an_image_that_follows_a_content_fix(
     before = emergency_card(repo, "tw")
     assert Image.open(io.BytesIO(before)).format == "PNG"
     assert emergency_card(repo, "tw") is before  # cached for the same version
+    emergency_card(repo, "jp")
+    assert emergency_card(repo, "tw") is before  # …even after another country's card
 
     # An editor corrects a number everywhere it is written (the check insists on that).
     for path in content.rglob("*.yml"):

@@ -16,8 +16,10 @@ def test_the_example_env_file_gives_a_working_local_setup() -> None:
 
 def test_secrets_are_masked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:very-secret")
-    monkeypatch.setenv("PSEUDONYM_KEY", "also-secret")
+    monkeypatch.setenv("PSEUDONYM_KEY", "also-secret-0123456789abcdef-0123456789")
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert settings.telegram_bot_token is not None
     assert settings.telegram_bot_token.get_secret_value() == "123:very-secret"
-    assert "very-secret" not in repr(settings) and "also-secret" not in str(settings)
+    assert "very-secret" not in repr(
+        settings
+    ) and "also-secret-0123456789abcdef-0123456789" not in str(settings)

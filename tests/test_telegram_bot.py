@@ -15,16 +15,22 @@ import logging
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import PIL.Image
 import pytest
 from aiohttp import web
 from fake_bot_api import TOKEN, FakeBotApi, bot_messages_in, command_entities, polling, texts
+from private_postgres import private_postgres
 from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,16 +39,20 @@ from telegram.ext import ExtBot
 
 from bot.content.publish import publish
 from bot.conversation import Button, OutMessage
-from bot.models.telegram import TelegramRecentMessage, TelegramUpdate
+from bot.db import make_engine, make_session_factory
+from bot.migrate import upgrade
+from bot.models.telegram import TelegramInbox, TelegramRecentMessage, TelegramUpdate
 from bot.models.users import User
+from bot.recruitment import alerts
 from bot.settings import Settings
-from bot.telegram import handlers
+from bot.telegram import handlers, webhook
 from bot.telegram.app import MENU, build_application, webhook_options
 from bot.telegram.context import TelegramApp
 from bot.telegram.keyboards import main_keyboard
 from bot.telegram.send import send_replies
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+TEST_DAY = date(2026, 11, 22)
 USER = 5_550_001
 GROUP = -100_777
 
@@ -82,7 +92,7 @@ def settings(fake: FakeBotApi, database_url: str, published: Any, nlu_url: str) 
         database_url=database_url,
         nlu_url=nlu_url,
         nlu_timeout_seconds=0.5,
-        pseudonym_key="test-pseudonym-key",  # type: ignore[arg-type]
+        pseudonym_key="test-pseudonym-key-0123456789abcdef",  # type: ignore[arg-type]
     )
 
 
@@ -152,7 +162,7 @@ async def test_start_with_deep_link_payload(
     assert "nước nào" in greeting.text
     assert {b["callback_data"] for b in greeting.inline_buttons()} >= {"c:jp", "c:kr", "c:tw"}
     row = user_row(settings, published, bot)
-    assert row is not None and row.start_payload == "TRAINING42"
+    assert row is not None and row.start_payload is None  # not a company's code: not kept
     assert not fake.errors()
 
 
@@ -445,6 +455,265 @@ async def test_flood_control_is_retried(fake: FakeBotApi, bot: TelegramApp) -> N
     assert calls[1].received_at - calls[0].received_at >= 1.0
 
 
+@pytest.mark.parametrize("code", [500, 502])
+async def test_a_server_error_on_send_is_retried_with_backoff(
+    fake: FakeBotApi, bot: TelegramApp, code: int
+) -> None:
+    fake.fail_next("sendMessage", code, "Internal Server Error")
+    fake.fail_next("sendMessage", code, "Bad Gateway")
+    fake.queue_text(USER, "/sos")
+    await fake.wait_for(lambda: any(c.error is None for c in fake.sent(USER)))
+    calls = fake.sent(USER)
+    assert [c.error is not None for c in calls[:3]] == [True, True, False]
+    assert "119" in calls[2].text  # the emergency numbers got through
+    assert calls[2].received_at - calls[0].received_at >= 0.25  # backed off, not hammered
+
+
+async def test_a_429_for_one_chat_does_not_pause_the_others(
+    fake: FakeBotApi, bot: TelegramApp
+) -> None:
+    other = USER + 1
+    fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 2", 2, chat_id=USER)
+    fake.queue_text(USER, "/sos")
+    await fake.wait_for_calls("sendMessage", 1, USER)
+    refused = fake.sent(USER)[0]
+    started = refused.received_at
+    fake.queue_text(other, "/sos")
+    [answer] = await fake.wait_for_calls("sendMessage", 1, other)
+    assert answer.error is None and answer.received_at - started < 1.0
+    calls = await fake.wait_for_calls("sendMessage", 2, USER, timeout=10)
+    assert calls[1].error is None and calls[1].received_at - started >= 2.0
+
+
+def counted(exposition: httpx.Response | str, sample: str) -> float:
+    """A sample's value in Prometheus text format (0 when absent)."""
+    text = exposition if isinstance(exposition, str) else exposition.text
+    for line in text.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
+async def test_health_readiness_and_metrics(fake: FakeBotApi, settings: Settings) -> None:
+    health = closed_port()
+    settings = settings.model_copy(update={"health_port": health})
+    async with (
+        polling(build_application(settings)),
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{health}") as probe,
+    ):
+        assert (await probe.get("/healthz")).text == "ok\n"
+        ready = await probe.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json() == {"engine": True, "database": True, "content": True}
+        before = counted(await probe.get("/metrics"), 'bot_updates_total{kind="message"}')
+        await say(fake, "/sos")
+        await say(fake, "cho hỏi")  # the NLU is down here: a fallback
+        exposed = (await probe.get("/metrics")).text
+    assert counted(exposed, 'bot_updates_total{kind="message"}') == before + 2
+    for name in ("bot_update_seconds_count", 'bot_fallbacks_total{component="nlu"}'):
+        assert name in exposed
+    assert str(USER) not in exposed and "cho hỏi" not in exposed
+
+
+async def test_a_poison_update_is_skipped_and_nobody_else_waits(
+    fake: FakeBotApi, bot: TelegramApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    poll = dict(KINDS["poll"]["poll"])
+    poll["question"] = "Lương của chị Hoa 0901234567?"
+    # As an older self-hosted Bot API server sends it: options without ``persistent_id``.
+    poll["options"] = [{"text": "a", "voter_count": 0}, {"text": "b", "voter_count": 0}]
+    fake.queue_message(USER, poll=poll)
+    others = [USER + 10 + n for n in range(5)]
+    for person in others:
+        fake.queue_text(person, "/sos")
+    await fake.wait_for(lambda: all(fake.sent(p) for p in others), timeout=10)
+    await fake.quiet(0.3)
+    assert fake.polls < 50  # not fetched again and again in a tight loop
+    resilient: Any = bot.bot
+    assert resilient.poison_updates == 1
+    assert "cannot be read" in caplog.text
+    for private in ("Hoa", "0901234567", f"Người dùng {USER}", TOKEN):
+        assert private not in caplog.text  # the libraries' log lines included
+    [note] = fake.sent(USER)  # what it said cannot be read, but the person is told
+    assert "chưa đọc được" in note.text and "/sos" in note.text
+
+
+@pytest.fixture
+def unwritable_sqlite(settings: Settings, published: sessionmaker[Session]) -> Iterator[Path]:
+    """The SQLite file made immutable (``chattr +i``: even root cannot write it)."""
+    if not settings.database_url.startswith("sqlite:///"):
+        pytest.skip("a SQLite file")
+    path = Path(settings.database_url.removeprefix("sqlite:///"))
+    published.kw["bind"].dispose()
+    with sqlite3.connect(path) as connection:  # the content out of the WAL, into the file
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not possible here")
+    try:
+        yield path
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+async def test_an_unwritable_sqlite_file_is_detected_and_every_message_answered(
+    fake: FakeBotApi,
+    settings: Settings,
+    unwritable_sqlite: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with polling(build_application(settings)):
+        assert "is not writable" in caplog.text  # said at start
+        assert "119" in texts(sent(await say(fake, "/sos")))
+        assert "119" in texts(sent(await say(fake, "cấp cứu, bạn tôi ngất")))
+        assert sent(await say(fake, "/menu"))
+        assert "Hàn Quốc" in texts(sent(await say(fake, "/quocgia kr")))
+        assert not [c for c in fake.sent(USER) if "gặp lỗi" in c.text]  # no apology
+
+
+@pytest.mark.e2e  # a private PostgreSQL server, stopped and started: ~5 s
+async def test_postgresql_stopped_every_message_answered_emergencies_with_numbers(
+    fake: FakeBotApi, settings: Settings, content_dir: Any, today: Any
+) -> None:
+    with private_postgres() as server:
+        upgrade(server.url)
+        engine = make_engine(server.url)
+        sessions = make_session_factory(engine)
+        assert publish(content_dir, sessions, "tests", today=today).outcome == "published"
+        health = closed_port()
+        settings = settings.model_copy(
+            update={"database_url": server.url, "db_deadline_seconds": 0.5, "health_port": health}
+        )
+        async with (
+            polling(build_application(settings)) as application,
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{health}") as probe,
+        ):
+            await choose_japan(fake)
+            assert (await probe.get("/readyz")).status_code == 200
+            server.stop()
+            not_ready = await probe.get("/readyz")
+            assert not_ready.status_code == 503 and not_ready.json()["database"] is False
+            assert (await probe.get("/healthz")).status_code == 200  # alive, answering
+            for emergency in ("/sos", "🆘 Khẩn cấp", "cấp cứu, bạn tôi ngất"):
+                started = time.perf_counter()
+                calls = sent(await say(fake, emergency))
+                assert "119" in texts(calls), emergency
+                assert calls[0].received_at - started < 0.5  # no database round-trip
+            for other in ("/menu", "/help", "cho hỏi về bảo hiểm"):
+                calls = sent(await say(fake, other))
+                assert calls and "gặp lỗi" not in texts(calls)
+            assert "Hàn Quốc" in texts(sent(await say(fake, "/quocgia kr")))
+            numbers = texts(sent(await say(fake, "/sos")))  # the new country, at once
+            assert "Hàn Quốc" in numbers and "Nhật Bản" not in numbers
+            server.start()
+            await say(fake, "/menu")  # the queued writes go first
+            assert (await probe.get("/readyz")).status_code == 200
+            exposed = (await probe.get("/metrics")).text
+            assert 'bot_fallbacks_total{component="database"}' in exposed
+            key = application.bot_data.conversation.user_key_for(USER)
+            with sessions() as session:
+                user = session.get(User, key)
+                assert user is not None and user.country == "kr"
+        engine.dispose()
+
+
+async def test_two_workers_deliver_an_announcement_each_message_exactly_once(
+    fake: FakeBotApi, settings: Settings, published: sessionmaker[Session]
+) -> None:
+    chats = [9_000_000 + n for n in range(300)]
+    with published.begin() as session:
+        for chat in chats:
+            session.add(User(id=f"user-{chat}", locale="vi", last_active=TEST_DAY, country="jp"))
+            session.flush()
+            alerts.subscribe(session, f"user-{chat}", "jp", chat, TEST_DAY)
+        announcement = alerts.publish_announcement(session, "jp", "Bão số 9", datetime.now(UTC))
+    settings = settings.model_copy(update={"deliver_alerts": True, "alerts_per_second": 150.0})
+    async with polling(build_application(settings)), polling(build_application(settings)):
+        await fake.wait_for(lambda: len(fake.sent()) >= len(chats), timeout=30)
+        await fake.quiet(0.5)
+    received = Counter(c.chat_id for c in fake.sent() if "Bão số 9" in c.text)
+    assert set(received) == set(chats) and set(received.values()) == {1}  # exactly once each
+    with published() as session:
+        assert alerts.report(session, announcement).sent == len(chats)
+
+
+@pytest.fixture
+async def slow_nlu() -> AsyncIterator[str]:
+    """An NLU server that takes 150 ms per message (a loaded Rasa)."""
+
+    async def parse(request: web.Request) -> web.Response:
+        text = (await request.json())["text"]
+        await asyncio.sleep(0.15)
+        return web.json_response(
+            {"intent": {"name": "out_of_scope", "confidence": 0.9}, "entities": [], "text": text}
+        )
+
+    app = web.Application()
+    app.router.add_post("/model/parse", parse)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    await runner.cleanup()
+
+
+async def test_one_chats_backlog_does_not_hold_the_others_slots(
+    fake: FakeBotApi, settings: Settings, slow_nlu: str
+) -> None:
+    other = USER + 2
+    settings = settings.model_copy(update={"nlu_url": slow_nlu, "flood_messages_per_minute": 1000})
+    async with polling(build_application(settings, max_concurrent_updates=4)):
+        await say(fake, "/help", other)
+        for number in range(20):
+            fake.queue_text(USER, f"cho hỏi về lương tháng {number}")
+        await fake.wait_for_calls("sendMessage", 1, USER)
+        before = len(fake.sent(other))
+        asked = time.perf_counter()
+        fake.queue_text(other, "cho hỏi về lương")
+        calls = await fake.wait_for_calls("sendMessage", before + 1, other)
+        assert calls[before].received_at - asked < 1.0  # not behind the 20 others (3 s)
+        await fake.wait_for(lambda: len(fake.sent(USER)) >= 20, timeout=20)
+
+
+async def test_long_messages_from_one_person_do_not_slow_the_others(
+    fake: FakeBotApi, bot: TelegramApp
+) -> None:
+    other = USER + 4
+    await say(fake, "/help", other)
+    quiet_start = time.perf_counter()
+    await say(fake, "/help", other)
+    alone = time.perf_counter() - quiet_start
+    long_text = ("tôi bị đau bụng và sốt cao ở công ty " * 120)[:4096]
+    for _ in range(30):
+        fake.queue_text(USER, long_text)
+    await fake.wait_for_calls("sendMessage", 1, USER)
+    busy_start = time.perf_counter()
+    await say(fake, "/help", other)
+    busy = time.perf_counter() - busy_start
+    assert busy < max(10 * alone, 0.5), (alone, busy)  # not ten times slower
+    await fake.wait_for(lambda: len(fake.sent(USER)) >= 1, timeout=30)
+
+
+async def test_flood_control_slows_a_person_down_but_never_an_emergency(
+    fake: FakeBotApi, settings: Settings
+) -> None:
+    settings = settings.model_copy(update={"flood_messages_per_minute": 5})
+    async with polling(build_application(settings)):
+        for number in range(12):
+            fake.queue_text(USER, f"cho hỏi {number}")
+        fake.queue_text(USER, "cấp cứu, bạn tôi ngất")
+        fake.queue_text(USER, "/sos")
+        fake.queue_text(USER, "🆘 Khẩn cấp")
+        await fake.quiet(0.5)
+        replies = fake.sent_texts(USER)
+        notes = [n for n, text in enumerate(replies) if "gửi nhanh quá" in text]
+        assert len(notes) == 1  # told once, politely; the rest of the minute is quiet
+        assert sum("119" in text for text in replies[notes[0] :]) >= 3  # every emergency
+        calls = await say(fake, "/help", USER + 3)  # nobody else is slowed down
+        assert sent(calls) and "gửi nhanh quá" not in texts(sent(calls))
+
+
 async def test_a_blocked_bot_is_not_an_error(
     fake: FakeBotApi, bot: TelegramApp, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -504,6 +773,94 @@ async def test_webhook_checks_the_secret_and_answers_retries_once(
     assert len(fake.sent(USER)) == 1
 
 
+@pytest.fixture
+async def webhook_worker(fake: FakeBotApi, settings: Settings) -> AsyncIterator[Any]:
+    """One webhook worker as ``python -m bot telegram`` runs it (``bot.telegram.webhook``)."""
+    port = closed_port()
+    settings = settings.model_copy(
+        update={
+            "telegram_webhook_url": f"http://127.0.0.1:{port}/tg/hook",
+            "telegram_webhook_secret": SecretStr("s3cret-Token_2"),
+            "telegram_webhook_port": port,
+        }
+    )
+    application = build_application(settings)
+    stop = asyncio.Event()
+    task = asyncio.create_task(webhook.serve(application, webhook_options(settings), stop))
+    await fake.wait_for(lambda: fake.webhook is not None, timeout=10)
+    while not application.running:
+        await asyncio.sleep(0.01)
+    yield application
+    stop.set()
+    await task
+
+
+async def test_the_webhook_worker_checks_keeps_and_answers_each_update_once(
+    fake: FakeBotApi, webhook_worker: Any, published: sessionmaker[Session]
+) -> None:
+    sos = fake.message(USER, text="/sos", entities=command_entities("/sos"))
+    update = {"update_id": 91, "message": sos}
+    assert await fake.deliver_webhook(update, secret="wrong") == 403
+    assert await fake.deliver_webhook(update) == 200
+    await fake.wait_for_calls("sendMessage", 1, USER)
+    assert await fake.deliver_webhook(update) == 200  # Telegram retrying
+    await fake.quiet(0.3)
+    assert len(fake.sent(USER)) == 1 and "119" in fake.sent(USER)[0].text
+    with published() as session:  # answered: out of the inbox, done
+        assert session.scalar(select(func.count()).select_from(TelegramInbox)) == 0
+        done = session.get(TelegramUpdate, 91)
+        assert done is not None and done.done_at is not None
+    # An update it cannot read is skipped with 200 (else Telegram sends it forever).
+    poll = dict(KINDS["poll"]["poll"], options=[{"text": "a", "voter_count": 0}])
+    poison = {"update_id": 92, "message": fake.message(USER + 1, poll=poll)}
+    assert await fake.deliver_webhook(poison) == 200
+    [note] = await fake.wait_for_calls("sendMessage", 1, USER + 1)
+    assert "chưa đọc được" in note.text
+    assert webhook_worker.bot.poison_updates == 1
+
+
+@pytest.mark.e2e  # a real process: a few seconds
+async def test_a_webhook_worker_stops_on_sigterm_even_when_telegram_is_gone(
+    settings: Settings,
+) -> None:
+    """systemd and docker stop with SIGTERM: answered updates are recorded and the worker
+    exits at once, even with sends failing (no minutes of retries)."""
+    port = closed_port()
+    async with FakeBotApi() as fake:
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": fake.api_url,
+            "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/tg/hook",
+            "TELEGRAM_WEBHOOK_SECRET": "s3cret-Token_3",
+            "TELEGRAM_WEBHOOK_PORT": str(port),
+            "DATABASE_URL": settings.database_url,
+            "NLU_URL": str(settings.nlu_url),
+            "PSEUDONYM_KEY": "test-pseudonym-key-0123456789abcdef",
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "telegram"], cwd=REPO_ROOT, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            await fake.wait_for(lambda: fake.webhook is not None, timeout=60)
+            update = {"update_id": 5, "message": fake.message(USER, text="cấp cứu")}
+            while await fake.deliver_webhook(update) != 200:
+                await asyncio.sleep(0.1)  # listening a moment after registering
+            await fake.wait_for_calls("sendMessage", 1, USER)
+            fake.fail_next("sendMessage", 502, "Bad Gateway")
+            for _ in range(20):
+                fake.fail_next("sendMessage", 502, "Bad Gateway")
+            fake.deliver_webhook({"update_id": 6, "message": fake.message(USER, text="/help")})
+            await fake.wait_for(lambda: any(c.error for c in fake.sent(USER)), timeout=10)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            started = time.perf_counter()
+            await asyncio.to_thread(process.wait, 30)
+    assert time.perf_counter() - started < 10
+    assert process.returncode == 0
+
+
 @pytest.mark.e2e  # a real process: a few seconds
 async def test_python_m_bot_telegram_runs_until_stopped(
     fake: FakeBotApi,
@@ -515,7 +872,7 @@ async def test_python_m_bot_telegram_runs_until_stopped(
         "TELEGRAM_API_BASE_URL": fake.api_url,
         "DATABASE_URL": settings.database_url,
         "NLU_URL": str(settings.nlu_url),
-        "PSEUDONYM_KEY": "test-pseudonym-key",
+        "PSEUDONYM_KEY": "test-pseudonym-key-0123456789abcdef",
     }
     env.pop("TELEGRAM_WEBHOOK_URL", None)
     process = subprocess.Popen(
@@ -535,6 +892,85 @@ async def test_python_m_bot_telegram_runs_until_stopped(
     assert process.returncode == 0
     log = output.decode(errors="replace")
     assert TOKEN not in log and "cấp cứu" not in log
+
+
+def bot_process(fake: FakeBotApi, settings: Settings, nlu_url: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": fake.api_url,
+        "DATABASE_URL": settings.database_url,
+        "NLU_URL": nlu_url,
+        "NLU_TIMEOUT_SECONDS": "5",
+        "PSEUDONYM_KEY": "test-pseudonym-key-0123456789abcdef",
+    }
+    env.pop("TELEGRAM_WEBHOOK_URL", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "telegram"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+async def very_slow_nlu() -> AsyncIterator[str]:
+    """An NLU server that takes 2 s per message: a crash finds every update half answered."""
+
+    async def parse(request: web.Request) -> web.Response:
+        text = (await request.json())["text"]
+        await asyncio.sleep(2.0)
+        return web.json_response(
+            {"intent": {"name": "out_of_scope", "confidence": 0.9}, "entities": [], "text": text}
+        )
+
+    app = web.Application()
+    app.router.add_post("/model/parse", parse)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    await runner.cleanup()
+
+
+@pytest.mark.e2e  # two real processes, one killed: ~10 s
+async def test_a_crash_loses_no_message(
+    fake: FakeBotApi, settings: Settings, very_slow_nlu: str
+) -> None:
+    """kill -9 after the updates were fetched and confirmed to Telegram, before any answer:
+    the next start answers every one of them (once), emergencies included."""
+    people = [USER + 100 + n for n in range(12)]
+    first = bot_process(fake, settings, very_slow_nlu)
+    try:
+        await fake.wait_for(lambda: bool(fake.commands) and fake.polls > 0, timeout=60)
+        for n, person in enumerate(people):
+            fake.queue_text(person, "cấp cứu" if n % 3 == 0 else f"cho hỏi về lương {n}")
+        await fake.wait_for(lambda: fake.pending_updates() == 0, timeout=10)  # confirmed
+        await asyncio.sleep(0.3)
+    finally:
+        first.kill()
+        await asyncio.to_thread(first.wait, 10)
+    answered_before = {c.chat_id for c in fake.sent() if c.chat_id in people}
+    second = bot_process(fake, settings, very_slow_nlu)
+    try:
+        await fake.wait_for(
+            lambda: {c.chat_id for c in fake.sent() if c.error is None} >= set(people),
+            timeout=60,
+        )
+        await fake.quiet(0.5, timeout=20)
+    finally:
+        second.send_signal(signal.SIGINT)
+        await asyncio.to_thread(second.wait, 30)
+    for n, person in enumerate(people):
+        replies = fake.sent_texts(person)
+        assert replies, f"person {n} was never answered"
+        if n % 3 == 0:
+            assert "119" in "\n".join(replies)
+    # Answered again only if the answer was already out when the process died.
+    twice = [p for p in people if len(fake.sent(p)) > 1 and p not in answered_before]
+    assert not twice
 
 
 # --------------------------------------------------------------------------- recruitment commands

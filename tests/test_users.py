@@ -6,6 +6,8 @@ import stat
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,11 +28,35 @@ def test_key_file_is_created_private_and_reused(tmp_path: Path) -> None:
 
 def test_environment_key_wins_over_the_file(tmp_path: Path) -> None:
     key_file = tmp_path / "pseudonym.key"
-    settings = Settings(pseudonym_key="from-env")
-    assert users.pseudonym_key(settings, key_file) == b"from-env"
+    settings = Settings(pseudonym_key="from-env-0123456789abcdef-0123456789")
+    assert users.pseudonym_key(settings, key_file) == b"from-env-0123456789abcdef-0123456789"
     assert not key_file.exists()
     generated = users.pseudonym_key(Settings(pseudonym_key=None), key_file)
     assert generated == key_file.read_text().strip().encode()
+
+
+def test_a_short_or_exposed_key_is_refused(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.raises(ValidationError, match="at least 32 characters"):
+        Settings(pseudonym_key="short-key")
+    key_file = tmp_path / "pseudonym.key"
+    key_file.write_text("0123456789\n")
+    key_file.chmod(0o600)
+    with pytest.raises(users.KeyFileError, match="shorter"):
+        users.pseudonym_key(Settings(pseudonym_key=None), key_file)
+    key_file.write_text("ab" * 32 + "\n")
+    key_file.chmod(0o644)
+    with pytest.raises(users.KeyFileError, match="chmod 600"):
+        users.pseudonym_key(Settings(pseudonym_key=None), key_file)
+    key_file.chmod(0o600)
+    beside = Settings(pseudonym_key=None, database_url=f"sqlite:///{tmp_path / 'bot.db'}")
+    assert users.pseudonym_key(beside, key_file) == b"ab" * 32
+    assert "database's directory" in caplog.text  # documented, and said at start
+    caplog.clear()
+    apart = Settings(pseudonym_key=None, database_url=f"sqlite:///{tmp_path / 'db' / 'bot.db'}")
+    users.pseudonym_key(apart, key_file)
+    assert "database's directory" not in caplog.text
 
 
 def test_user_key_is_a_stable_keyed_hash() -> None:

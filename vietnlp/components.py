@@ -50,6 +50,7 @@ from vietnlp.text import ABBREVIATIONS_FILE, fold, has_diacritics, load_abbrevia
 logger = logging.getLogger(__name__)
 
 LEXICON_FILE = "lexicon.json"
+NO_WORDS_LEMMA = "__no_words__"  # the one token of a text without words (emoji, symbols)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
@@ -221,6 +222,11 @@ class VietnameseTokenizer(Tokenizer):
         tokens = [
             Token(text[w.start : w.end], w.start, w.end, lemma="_".join(w.syllables)) for w in words
         ]
+        if not tokens and text:
+            # Emoji or symbols only: no word, but never an empty token sequence either (the
+            # featurizers and the classifier fail on one, and the server answered HTTP 500).
+            # Rasa's own whitespace tokenizer keeps the whole text as one token the same way.
+            tokens = [Token(text, 0, len(text), lemma=NO_WORDS_LEMMA)]
         return self._apply_token_pattern(tokens)
 
 

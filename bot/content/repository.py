@@ -7,11 +7,13 @@ up a publish without restart. Reads are plain dictionary look-ups and safe from 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -40,6 +42,7 @@ Row = Mapping[str, Any]
 FIELD_WEIGHTS = (("title", 3.0), ("short", 2.0), ("body", 1.0))
 # Words found in more than this share of a country's answers say nothing about the question.
 COMMON_WORD_SHARE = 0.5
+REFRESH_WAIT_SECONDS = 0.25  # how long a reader off the event loop waits for a re-check
 
 
 @dataclass(frozen=True)
@@ -242,16 +245,35 @@ class ContentRepository:
         self._refresh_seconds = refresh_seconds
         self._snapshot: _Snapshot | None = None
         self._checked_at = -math.inf
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held by the one refresh in progress
+        self._refresher = ThreadPoolExecutor(1, thread_name_prefix="content-refresh")
 
     # --- cache ---------------------------------------------------------------------------
 
     def _current(self) -> _Snapshot | None:
-        if time.monotonic() - self._checked_at >= self._refresh_seconds:
+        if time.monotonic() - self._checked_at < self._refresh_seconds:
+            return self._snapshot
+        if self._snapshot is None:  # nothing to answer from yet: wait for the database
             with self._lock:
                 if time.monotonic() - self._checked_at >= self._refresh_seconds:
                     self._refresh()
+            return self._snapshot
+        # Re-checked in the background: an answer never waits for a slow or locked database
+        # (emergency numbers come from here). Off the event loop the caller waits a moment,
+        # so a publish shows at once when the database is well.
+        if self._lock.acquire(blocking=False):
+            done = threading.Event()
+            self._refresher.submit(self._refresh_and_release, done)
+            if not _on_event_loop():
+                done.wait(REFRESH_WAIT_SECONDS)
         return self._snapshot
+
+    def _refresh_and_release(self, done: threading.Event) -> None:
+        try:
+            self._refresh()
+        finally:
+            self._lock.release()
+            done.set()
 
     def _refresh(self) -> None:
         try:
@@ -260,7 +282,10 @@ class ContentRepository:
                     select(ContentVersion.id).where(ContentVersion.is_live)
                 ).first()
                 if live is None:
-                    self._snapshot = None
+                    if self._snapshot is not None:  # publishing never unpublishes: a lost file
+                        log.error("no live content version in the database; answering from memory")
+                    else:
+                        self._snapshot = None
                 elif self._snapshot is None or self._snapshot.version != live:
                     self._snapshot = _load_snapshot(session, live)
                     log.info("content version %s loaded", live)
@@ -268,7 +293,7 @@ class ContentRepository:
             if self._snapshot is None:
                 raise
             # keep answering from the version already in memory; try again after the interval
-            log.warning("could not check the live content version", exc_info=True)
+            log.warning("could not check the live content version; answering from memory")
         self._checked_at = time.monotonic()
 
     # --- public API ----------------------------------------------------------------------
@@ -361,3 +386,11 @@ def _word_weights(words: set[str], corpus: list[_Indexed]) -> dict[str, float]:
         if found_in and (total < 4 or found_in / total <= COMMON_WORD_SHARE):
             weights[word] = math.log(1 + total / found_in)
     return weights
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

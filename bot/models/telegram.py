@@ -1,18 +1,24 @@
-"""What the Telegram channel keeps for a short while: handled update ids and recent message ids.
+"""What the Telegram channel keeps for a short while: handled update ids, updates not yet answered,
+and recent message ids.
 
-``TelegramUpdate`` makes a re-delivered update (webhook retry, two processes) be answered once;
-rows are purged after ``bot.telegram.records.KEEP_UPDATES``. ``TelegramRecentMessage`` lets
-``/an`` delete the bot's messages (and the person's) from a phone someone else may check; Telegram
-only lets bots delete messages younger than 48 hours, so rows older than that are purged. The
-chat is stored as a keyed hash that differs from ``users.id``: these rows cannot be joined to a
-user record, and they hold no message text.
+``TelegramUpdate`` makes a re-delivered update (webhook retry, two processes) be answered once:
+claimed when handling starts, ``done_at`` set once its replies are out; rows are purged after
+``bot.telegram.records.KEEP_UPDATES``. ``TelegramInbox`` holds an update from the moment it is
+fetched until it is answered (seconds), so a crash in between means "answered after the
+restart", not "lost": the payload has the message text (names removed) and is deleted once
+answered, and anything older than ``bot.telegram.records.KEEP_INBOX`` is deleted unanswered.
+``TelegramRecentMessage`` lets ``/an`` delete the bot's messages (and the person's) from a phone
+someone else may check; Telegram only lets bots delete messages younger than 48 hours, so rows
+older than that are purged. The chat is stored as a keyed hash that differs from ``users.id``:
+these rows cannot be joined to a user record, and they hold no message text.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, String
+from sqlalchemy import JSON, BigInteger, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base
@@ -26,6 +32,17 @@ class TelegramUpdate(Base):
     __tablename__ = "telegram_updates"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TelegramInbox(Base):
+    """An update fetched from Telegram and not answered yet (see the module docstring)."""
+
+    __tablename__ = "telegram_inbox"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 

@@ -2,6 +2,8 @@
 
 Any failure — refused connection, timeout, HTTP error, malformed JSON — becomes ``NluUnavailable``
 so callers have exactly one thing to handle: answer without the NLU (safety net, menus, search).
+An HTTP error status is ``NluRejected``, a subclass: the server is up and failed on this one
+message, which callers need not treat as an outage.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ import httpx
 
 class NluUnavailable(Exception):
     """The NLU server could not give an answer in time."""
+
+
+class NluRejected(NluUnavailable):
+    """The server is up but failed on this one message (an HTTP error status): not an outage."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,8 @@ class NluClient:
         params = {"token": self._token} if self._token else None
         try:
             response = await self._http.post("/model/parse", json={"text": text}, params=params)
-            response.raise_for_status()
+            if response.is_error:
+                raise NluRejected(f"HTTP {response.status_code}")
             return parse_response(text, response.json())
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
             raise NluUnavailable(type(exc).__name__) from exc

@@ -4,14 +4,17 @@ When ``NLU_URL`` is set we only connect to it. Otherwise a server started with `
 is reused when it answers: it writes its URL and token to ``var/nlu-server.json`` (readable by
 this user only), so a single ``ask`` or a new ``chat`` starts in about a second instead of loading
 the model again (10–15 s). Failing that, the up-to-date model is trained if needed and served by
-``rasa run --enable-api`` bound to loopback with a fresh random auth token, with a progress line
-while it loads; that server is stopped when the context exits. If Rasa cannot be started, callers
+``rasa run --enable-api`` bound to loopback with a fresh random auth token (passed through a
+pipe, not on the command line), with a progress line while it loads; that server is restarted
+whenever it dies, dies with the bot even when the bot is killed (``vietnlp/launch.py``), and is
+stopped when the context exits. If Rasa cannot be started, callers
 get ``None`` and run without NLU: the emergency lexicon, menus and search still answer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -166,20 +169,126 @@ class Progress:
         self.say(_("NLU sẵn sàng sau {seconds:.0f} giây.").format(seconds=seconds))
 
 
+LAUNCHER = REPO_ROOT / "vietnlp" / "launch.py"
+RESTART_BACKOFF = (1.0, 30.0)  # seconds before restarting a Rasa that died: first, at most
+WATCH_SECONDS = 1.0
+
+
+def rasa_command(settings: Settings, model_file: Path, port: int) -> list[str]:
+    """``rasa run`` on loopback through the launcher (token on stdin, dies with us)."""
+    return [
+        str(model.rasa_python(settings)), str(LAUNCHER), str(os.getpid()), "rasa",
+        "run", "--enable-api", "--model", str(model_file),
+        "--interface", "127.0.0.1", "--port", str(port),
+    ]  # fmt: skip
+
+
 def start_process(
     settings: Settings, model_file: Path, port: int, token: str, log_path: Path
 ) -> subprocess.Popen[bytes]:
-    """Launch ``rasa run`` on loopback; its output goes to a log file, never to the user."""
-    command = [
-        str(model.rasa_executable(settings)), "run", "--enable-api",
-        "--model", str(model_file), "--interface", "127.0.0.1", "--port", str(port),
-        "--auth-token", token,
-    ]  # fmt: skip
+    """Launch ``rasa run`` on loopback (see ``spawn``)."""
+    return spawn(rasa_command(settings, model_file, port), token, log_path)
+
+
+def spawn(
+    command: list[str], token: str, log_path: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Launch a server through ``vietnlp/launch.py``: the token goes through a pipe, never on
+    the command line; its output goes to a log file, never to the user.
+
+    Started from the event loop's thread on purpose: Linux's "die with the parent" follows the
+    thread that started the child.
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
-        return subprocess.Popen(
-            command, cwd=REPO_ROOT, env=model.rasa_env(), stdout=log, stderr=subprocess.STDOUT
+        process = subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            env=env if env is not None else model.rasa_env(),
+            stdin=subprocess.PIPE,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
+    assert process.stdin is not None
+    process.stdin.write(token.encode("ascii") + b"\n")
+    process.stdin.close()
+    return process
+
+
+class Supervisor:
+    """Keeps one server process running: restarted (with backoff) whenever it dies, stopped
+    with the context. The endpoint (port, token) stays the same across restarts, so clients
+    simply reconnect; meanwhile the bot answers without the NLU."""
+
+    def __init__(
+        self,
+        endpoint: NluEndpoint,
+        start: Callable[[], subprocess.Popen[bytes]],
+        on_wait: Callable[[float], None] | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self._on_wait = on_wait
+        self._start = start
+        self.process = start()
+        self.restarts = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def ready(self) -> None:
+        await wait_until_ready(self.endpoint, self.process, self._on_wait)
+
+    def watch(self) -> None:
+        self._task = asyncio.create_task(self._watch())
+
+    async def _watch(self) -> None:
+        delay = RESTART_BACKOFF[0]
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            if self.process.poll() is None:
+                continue
+            logger.warning(
+                "The NLU server exited (code %s); restarting it in %.0f s",
+                self.process.returncode,
+                delay,
+            )
+            await asyncio.sleep(delay)
+            self.process = self._start()
+            self.restarts += 1
+            try:
+                await self.ready()
+            except model.NluSetupError as exc:
+                logger.warning("The NLU server did not come back: %s", exc)
+                delay = min(delay * 2, RESTART_BACKOFF[1])
+                continue
+            logger.warning("The NLU server is back (restart %d)", self.restarts)
+            delay = RESTART_BACKOFF[0]
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self.process.terminate()
+        try:
+            await asyncio.to_thread(self.process.wait, 15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            await asyncio.to_thread(self.process.wait)
+
+
+@asynccontextmanager
+async def supervised(
+    endpoint: NluEndpoint,
+    start: Callable[[], subprocess.Popen[bytes]],
+    on_wait: Callable[[float], None] | None = None,
+) -> AsyncIterator[Supervisor]:
+    """A server started, waited for, watched and restarted until the context exits."""
+    supervisor = Supervisor(endpoint, start, on_wait)
+    try:
+        await supervisor.ready()
+        supervisor.watch()
+        yield supervisor
+    finally:
+        await supervisor.stop()
 
 
 @asynccontextmanager
@@ -195,19 +304,14 @@ async def local_server(
         model_file = await asyncio.to_thread(model.train, settings)
     port, token = free_port(), secrets.token_urlsafe(24)
     endpoint = NluEndpoint(f"http://127.0.0.1:{port}", token)
-    process = start_process(settings, model_file, port, token, REPO_ROOT / "var/rasa.log")
-    try:
-        note.say(_("Mẹo: chạy `make nlu-serve` ở một cửa sổ khác để lần sau khởi động ngay."))
-        started = time.monotonic()
-        await wait_until_ready(endpoint, process, note.waited)
+    log_path = REPO_ROOT / "var/rasa.log"
+    note.say(_("Mẹo: chạy `make nlu-serve` ở một cửa sổ khác để lần sau khởi động ngay."))
+    started = time.monotonic()
+    async with supervised(
+        endpoint, lambda: start_process(settings, model_file, port, token, log_path), note.waited
+    ):
         note.done(time.monotonic() - started)
         yield endpoint
-    finally:
-        process.terminate()
-        try:
-            await asyncio.to_thread(process.wait, 15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @asynccontextmanager

@@ -52,9 +52,15 @@ def model_path(settings: Settings, config: Path = CONFIG) -> Path:
     return settings.nlu_model_dir / f"{prefix}-{fingerprint(config)}.tar.gz"
 
 
+SECRETS = frozenset(
+    {"TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "PSEUDONYM_KEY", "NLU_TOKEN", "DATABASE_URL"}
+)
+
+
 def rasa_env() -> dict[str, str]:
     """Environment for Rasa: offline, quiet, reproducible, with our components importable."""
-    env = dict(os.environ)
+    # The bot's own secrets are not Rasa's business.
+    env = {k: v for k, v in os.environ.items() if k.upper() not in SECRETS}
     env.update(
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL="2",
@@ -67,6 +73,12 @@ def rasa_env() -> dict[str, str]:
         RASA_MAX_CACHE_SIZE="0",
     )
     return env
+
+
+def rasa_python(settings: Settings) -> Path:
+    """The Rasa environment's interpreter (to start Rasa through ``vietnlp/launch.py``)."""
+    rasa_executable(settings)  # the same check: is Rasa installed?
+    return settings.rasa_venv / "bin" / "python"
 
 
 def rasa_executable(settings: Settings) -> Path:

@@ -11,14 +11,17 @@ limit of about 30 messages per second).
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from aiolimiter import AsyncLimiter
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot
 from telegram.constants import ParseMode
@@ -26,6 +29,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 
 from actions.countries import country_name
+from bot import metrics
 from bot.i18n import _
 from bot.models.recruitment import AlertDelivery, AlertSubscription, Announcement
 from bot.settings import Settings, telegram_api_urls
@@ -33,6 +37,7 @@ from bot.settings import Settings, telegram_api_urls
 logger = logging.getLogger(__name__)
 
 MESSAGES_PER_SECOND = 25
+INTERRUPTED_AFTER = timedelta(minutes=1)  # a send takes seconds; a claim this old was cut off
 
 
 class AlertsUnavailable(RuntimeError):
@@ -140,31 +145,62 @@ def report(session: Session, announcement_id: int) -> DeliveryReport:
     )
 
 
-def close_interrupted(session: Session) -> int:
-    """Rows left ``sending`` by a crash may or may not have gone out: never send them again."""
+def close_interrupted(session: Session, older_than: timedelta = INTERRUPTED_AFTER) -> int:
+    """Rows left ``sending`` by a crash may or may not have gone out: never send them again.
+
+    Only rows claimed longer ago than ``older_than``: several workers deliver at once, and a
+    row another live worker is sending right now is not interrupted.
+    """
     result = session.execute(
         update(AlertDelivery)
-        .where(AlertDelivery.status == "sending")
+        .where(
+            AlertDelivery.status == "sending",
+            or_(
+                AlertDelivery.updated_at.is_(None),
+                AlertDelivery.updated_at < datetime.now(UTC) - older_than,
+            ),
+        )
         .values(status="failed", updated_at=datetime.now(UTC))
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _claim_next(session_factory: sessionmaker[Session], announcement_id: int) -> str | None:
-    with session_factory.begin() as session:
-        row = session.scalars(
-            select(AlertDelivery)
-            .where(
-                AlertDelivery.announcement_id == announcement_id,
-                AlertDelivery.status == "pending",
+def _claim_next(
+    session_factory: sessionmaker[Session], announcement_id: int
+) -> tuple[str, int | None] | None:
+    """Claim one pending delivery; returns the user and their chat (None when they opted out
+    meanwhile), or None when nothing is left.
+
+    PostgreSQL skips rows other workers hold (``FOR UPDATE SKIP LOCKED``) instead of waiting
+    for them; the update only from ``pending`` makes the claim exclusive on any database
+    (SQLite has no row locks: two workers may pick the same row, one of them gets it).
+    """
+    while True:
+        with session_factory.begin() as session:
+            user_id = session.scalars(
+                select(AlertDelivery.user_id)
+                .where(
+                    AlertDelivery.announcement_id == announcement_id,
+                    AlertDelivery.status == "pending",
+                )
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            ).first()
+            if user_id is None:
+                return None
+            taken: Any = session.execute(
+                update(AlertDelivery)
+                .where(
+                    AlertDelivery.announcement_id == announcement_id,
+                    AlertDelivery.user_id == user_id,
+                    AlertDelivery.status == "pending",
+                )
+                .values(status="sending", updated_at=datetime.now(UTC))
             )
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        ).first()
-        if row is None:
-            return None
-        row.status, row.updated_at = "sending", datetime.now(UTC)
-        return row.user_id
+            if taken.rowcount != 1:
+                continue  # another worker was first: the next one
+            subscription = session.get(AlertSubscription, user_id)
+            return user_id, subscription.chat_id if subscription is not None else None
 
 
 def _finish(
@@ -176,6 +212,7 @@ def _finish(
             row.status, row.updated_at = status, datetime.now(UTC)
         if status == "blocked":
             unsubscribe(session, user_id)
+    metrics.ALERTS.labels(status).inc()
 
 
 SentHook = Callable[[int, list[int]], Awaitable[None]]
@@ -186,6 +223,8 @@ async def deliver(
     bot: Bot,
     announcement_id: int,
     on_sent: SentHook | None = None,
+    pace: AsyncLimiter | None = None,
+    close_after: timedelta = timedelta(0),
 ) -> DeliveryReport:
     """Send every pending delivery of the announcement; safe to call again after a restart.
 
@@ -193,22 +232,27 @@ async def deliver(
     ``/an`` can delete an announcement from a phone like any other message of the bot.
     """
     with session_factory.begin() as session:
-        close_interrupted(session)
+        close_interrupted(session, close_after)
         announcement = session.get(Announcement, announcement_id)
         if announcement is None:
             raise LookupError(f"no announcement {announcement_id}")
         text = alert_html(announcement)
-    while (user_id := _claim_next(session_factory, announcement_id)) is not None:
-        with session_factory() as session:
-            subscription = session.get(AlertSubscription, user_id)
-        if subscription is None:  # opted out after the announcement was queued
-            _finish(session_factory, announcement_id, user_id, "failed")
+    # The database work runs in a worker thread: in a bot worker the event loop serves chats.
+    while True:
+        if pace is not None:  # several workers share Telegram's broadcast limit
+            await pace.acquire()
+        claimed = await asyncio.to_thread(_claim_next, session_factory, announcement_id)
+        if claimed is None:
+            break
+        user_id, chat_id = claimed
+        if chat_id is None:  # opted out after the announcement was queued
+            await asyncio.to_thread(_finish, session_factory, announcement_id, user_id, "failed")
             continue
         status = "sent"
         try:
-            sent = await bot.send_message(subscription.chat_id, text, parse_mode=ParseMode.HTML)
+            sent = await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
             if on_sent is not None:
-                await on_sent(subscription.chat_id, [sent.message_id])
+                await on_sent(chat_id, [sent.message_id])
         except Forbidden:
             status = "blocked"
         except BadRequest as exc:  # chat gone, deactivated account…
@@ -217,7 +261,7 @@ async def deliver(
         except TelegramError as exc:
             logger.warning("alert %s failed: %s", announcement_id, type(exc).__name__)
             status = "failed"
-        _finish(session_factory, announcement_id, user_id, status)
+        await asyncio.to_thread(_finish, session_factory, announcement_id, user_id, status)
     with session_factory() as session:
         return report(session, announcement_id)
 

@@ -65,7 +65,10 @@ def emergency_card(repo: ContentRepository, country: str) -> bytes:
     version = repo.live_version() or 0
     key = (version, country, current_locale())
     if key not in _cache:
-        _cache.clear()  # only the live version is ever asked for again
+        if any(cached[0] != version for cached in _cache):
+            _cache.clear()  # only the live version is ever asked for again
+        # (Clearing on any new key redrew the card for every other country or language: a
+        # tenth of the bot's CPU under load went into drawing the same few images.)
         sheet = emergency_sheet(repo, country)
         _cache[key] = render_png(card_blocks(sheet), CARD_WIDTH, lang=sheet.phrase_lang)
     return _cache[key]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.models.recruitment import (
@@ -47,8 +47,13 @@ def create_company(session: Session, name: str, code: str, today: date) -> Compa
 
 
 def find_company(session: Session, code: str) -> Company | None:
-    # Codes are matched case-insensitively: people retype them from paper.
-    return session.scalars(select(Company).where(Company.code.ilike(code))).first()
+    """The company with exactly this code (letter case aside: people retype codes from paper).
+
+    Not ``ilike``: codes may contain ``_``, a wildcard there, so ``___`` would match ``ABC``.
+    """
+    if not CODE_RE.match(code):
+        return None
+    return session.scalars(select(Company).where(func.lower(Company.code) == code.lower())).first()
 
 
 def record_signup(session: Session, user_id: str, payload: str | None, today: date) -> bool:

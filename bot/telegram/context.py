@@ -17,6 +17,8 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.content.repository import ContentRepository
 from bot.conversation import Conversation
 from bot.settings import Settings
+from bot.telegram.flood import FloodControl
+from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.records import TelegramRecords
 
 
@@ -34,6 +36,8 @@ class BotData:
         self.records_or_none: TelegramRecords | None = None
         self.resources = AsyncExitStack()  # closed in post_shutdown, in reverse order
         self.background: set[asyncio.Task[None]] = set()
+        self.flood: FloodControl | None = None
+        self.processor: PerChatUpdateProcessor | None = None
 
     def run_in_background(self, work: Coroutine[Any, Any, None]) -> None:
         """Start a task that ``post_shutdown`` cancels (a reference is kept until it ends)."""

@@ -45,11 +45,14 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.conversation import OutMessage
+from actions.decide import command_name
+from bot import metrics
+from bot.conversation import LONG_TEXT_CHARS, OutMessage
 from bot.i18n import gettext as _
 from bot.safety import detect
 from bot.telegram.context import Context
-from bot.telegram.keyboards import main_keyboard, private_chat_keyboard
+from bot.telegram.flood import Verdict
+from bot.telegram.keyboards import main_keyboard, private_chat_keyboard, sos_labels
 from bot.telegram.send import plain_as_html, send_html, send_replies
 
 logger = logging.getLogger(__name__)
@@ -112,6 +115,46 @@ async def reply(update: Update, context: Context, replies: Sequence[OutMessage])
 
 
 # --------------------------------------------------------------------------- guards (run first)
+async def is_emergency(update: Update, context: Context) -> bool:
+    """Does this update ask for help: emergency words, ``/sos``, the 🆘 buttons?"""
+    if update.callback_query is not None:
+        return (update.callback_query.data or "") == "sos"
+    message = update.effective_message
+    if message is None:
+        return False
+    words = message.text or message.caption or ""
+    if words in sos_labels():
+        return True
+    command = _command_of(message, context.bot.username)
+    if command is not None and command_name(command[0]) == "sos":
+        return True
+    lexicon = context.bot_data.repository.emergency_lexicon()
+    if len(words) > LONG_TEXT_CHARS:  # milliseconds of work: not on the event loop
+        return await asyncio.to_thread(detect, words, lexicon) is not None
+    return detect(words, lexicon) is not None
+
+
+async def flood_control(update: Update, context: Context) -> None:
+    """Past the per-minute limit: one polite note, then quiet — emergencies always pass."""
+    user, flood = update.effective_user, context.bot_data.flood
+    if user is None or flood is None:
+        return
+    verdict = flood.check(user.id)
+    if verdict is Verdict.OK or await is_emergency(update, context):
+        return
+    metrics.FLOOD_DROPPED.inc()
+    if verdict is Verdict.WARN and _is_private(update):
+        await note(
+            context,
+            _chat_id(update),
+            _(
+                "Bạn gửi nhanh quá, mình chưa kịp đọc hết. Bạn đợi khoảng một phút rồi gửi tiếp "
+                "nhé. Nếu khẩn cấp, cứ bấm 🆘 Khẩn cấp: lúc nào cũng được trả lời ngay."
+            ),
+        )
+    raise ApplicationHandlerStop
+
+
 async def skip_duplicates(update: Update, context: Context) -> None:
     """Stop an update that was already handled (by this or another process)."""
     if not await context.bot_data.records.claim_update(update.update_id):

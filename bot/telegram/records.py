@@ -1,10 +1,16 @@
-"""The Telegram channel's short-lived records: update ids already handled, recent message ids.
+"""The Telegram channel's short-lived records: update ids handled, updates not answered yet (the
+inbox), recent message ids.
 
-Both live in the database (not in process memory) so several bot processes behind one webhook
-agree on them. Chats are stored as a keyed hash (``chat_key``) derived with a sub-key of the
-pseudonym key, so these rows can neither be reversed to a Telegram id nor joined to ``users``.
-The database work is synchronous SQLAlchemy run in a worker thread: a commit waits for the disk
-(fsync, several milliseconds on a busy machine) and must not stall every other chat meanwhile.
+They live in the database (not in process memory) so several bot processes behind one webhook
+agree on them. An update is *claimed* when handling starts (another process seeing the claim
+leaves it alone), and *done* only once its replies are out; it sits in the inbox from the moment
+it is fetched until then, so a crash means "answered once more after the restart", never "lost".
+None of this may stop an answer: every call has a deadline, and while the database is down the
+records are kept in memory (claims, done ids) or written later (done ids, message ids). Chats
+are stored as a keyed hash (``chat_key``) derived with a sub-key of the pseudonym key, so these
+rows can neither be reversed to a Telegram id nor joined to ``users``. The database work is
+synchronous SQLAlchemy run in a worker thread: a commit waits for the disk (fsync, several
+milliseconds on a busy machine) and must not stall every other chat meanwhile.
 """
 
 from __future__ import annotations
@@ -12,20 +18,32 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-from collections.abc import Iterable
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.models.telegram import TelegramRecentMessage, TelegramUpdate
+from bot.models.telegram import TelegramInbox, TelegramRecentMessage, TelegramUpdate
 from bot.users import user_key
+
+logger = logging.getLogger(__name__)
 
 KEEP_UPDATES = timedelta(days=2)  # Telegram gives up re-delivering an update well before this
 DELETABLE_FOR = timedelta(hours=48)  # bots cannot delete messages older than 48 hours
+KEEP_INBOX = timedelta(hours=1)  # an update not answered in an hour is not worth answering
+CLAIM_EXPIRES = timedelta(minutes=2)  # a claim older than this (its process died) is taken over
+DEADLINE_SECONDS = 1.0  # the longest an answer waits for these records
+MAX_REMEMBERED = 100_000  # update ids kept in memory (for a database outage)
+FLUSH_DELAY_SECONDS = 0.05  # done ids and message ids are written together, this often at most
+
+T = TypeVar("T")
 
 
 def now_utc() -> datetime:
@@ -42,45 +60,225 @@ def _insert_ignoring_duplicates(session: Session, model: type[Any]) -> Any:
 class TelegramRecords:
     """Read and write the channel's records (see the module docstring)."""
 
-    def __init__(self, session_factory: sessionmaker[Session], pseudonym_key: bytes) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        pseudonym_key: bytes,
+        deadline: float = DEADLINE_SECONDS,
+    ) -> None:
         self._sessions = session_factory
         self._chat_secret = hmac.new(
             pseudonym_key, b"telegram-recent-messages", hashlib.sha256
         ).digest()
+        self._deadline = deadline
+        self._db = ThreadPoolExecutor(8, thread_name_prefix="telegram-records")
+        self._active: set[int] = set()  # update ids being handled by this process
+        self._claimed_early: set[int] = set()  # claimed with their batch, not yet taken up
+        self._done: OrderedDict[int, None] = OrderedDict()  # handled here (bounded)
+        self._unwritten_done: dict[int, datetime] = {}  # done, not yet in the database
+        self._unwritten_messages: list[tuple[str, list[int], datetime]] = []
+        self.failures = 0  # database calls that failed or missed the deadline
+        self._flush_task: asyncio.Task[None] | None = None
 
     def chat_key(self, chat_id: int) -> str:
         return user_key(self._chat_secret, chat_id)
 
-    async def claim_update(self, update_id: int, now: datetime | None = None) -> bool:
-        """True the first time an update id is seen (by any process), False for a re-delivery."""
-        return await asyncio.to_thread(self._claim_update, update_id, now or now_utc())
+    async def _call(self, work: Callable[..., T], *args: Any, default: T) -> T:
+        """Run database work in a worker thread; ``default`` when it fails or is late."""
+        future = self._db.submit(work, *args)
+        waiter = asyncio.wrap_future(future)
+        done, _pending = await asyncio.wait({waiter}, timeout=self._deadline)
+        if not done:
+            future.cancel()
+            waiter.add_done_callback(_consume)
+            self._failed("too slow")
+            return default
+        error = waiter.exception()
+        if isinstance(error, SQLAlchemyError):
+            self._failed(type(error).__name__)
+            return default
+        if error is not None:
+            raise error
+        return waiter.result()
 
-    def _claim_update(self, update_id: int, now: datetime) -> bool:
-        try:
-            with self._sessions.begin() as session:
-                session.execute(insert(TelegramUpdate).values(update_id=update_id, received_at=now))
-        except IntegrityError:  # the primary key: someone took this update first
+    def _failed(self, why: str) -> None:
+        self.failures += 1
+        level = logging.WARNING if self.failures == 1 or self.failures % 100 == 0 else logging.DEBUG
+        logger.log(level, "Telegram records unavailable (%s); kept in memory", why)
+
+    # ----------------------------------------------------------------------- updates
+    async def claim_update(self, update_id: int, now: datetime | None = None) -> bool:
+        """True when this process should handle the update; False when it is handled already
+        (or is being handled by another process)."""
+        if update_id in self._claimed_early:  # with its batch, when it was fetched
+            self._claimed_early.discard(update_id)
+            return True
+        if update_id in self._active or update_id in self._done:
             return False
+        self._active.add(update_id)
+        claimed = await self._call(self._claim, update_id, now or now_utc(), default=True)
+        if not claimed:
+            self._active.discard(update_id)
+        return claimed
+
+    def _claim(self, update_id: int, now: datetime) -> bool:
+        with self._sessions.begin() as session:
+            inserted = session.execute(
+                _insert_ignoring_duplicates(session, TelegramUpdate)
+                .values(update_id=update_id, received_at=now)
+                .returning(TelegramUpdate.update_id)
+            ).first()
+            if inserted is not None:
+                return True
+            # Taken before: by a process that died before answering, if the claim is stale.
+            taken = session.execute(
+                update(TelegramUpdate)
+                .where(
+                    TelegramUpdate.update_id == update_id,
+                    TelegramUpdate.done_at.is_(None),
+                    TelegramUpdate.received_at < now - CLAIM_EXPIRES,
+                )
+                .values(received_at=now)
+            )
+            return bool(getattr(taken, "rowcount", 0))
+
+    async def finish_update(self, update_id: int, now: datetime | None = None) -> None:
+        """The update's replies are out: done (and out of the inbox). Only updates this process
+        claimed: one left alone as a duplicate is someone else's to finish.
+
+        Written behind, with whatever else finished meanwhile, in one transaction a few
+        milliseconds later (``flush``): one commit per update was the bot's biggest cost. A
+        crash in between means those few are answered once more after the restart.
+        """
+        if update_id not in self._active:
+            return
+        self._active.discard(update_id)
+        self._done[update_id] = None
+        while len(self._done) > MAX_REMEMBERED:
+            self._done.popitem(last=False)
+        self._unwritten_done[update_id] = now or now_utc()
+        while len(self._unwritten_done) > MAX_REMEMBERED:
+            self._unwritten_done.pop(next(iter(self._unwritten_done)))
+        self._flush_soon()
+
+    def _flush_soon(self) -> None:
+        if self._flush_task is None or self._flush_task.done():
+            self._flush_task = asyncio.get_running_loop().create_task(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(FLUSH_DELAY_SECONDS)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Write the done ids and message ids noted since the last flush (kept on failure)."""
+        done = dict(self._unwritten_done)
+        messages, self._unwritten_messages = self._unwritten_messages, []
+        if not done and not messages:
+            return
+        if await self._call(self._write, done, messages, default=False):
+            for update_id in done:
+                self._unwritten_done.pop(update_id, None)
+        else:  # kept for the next time (bounded: /an is a convenience, an answer is not)
+            self._unwritten_messages = (messages + self._unwritten_messages)[-10_000:]
+
+    def _write(
+        self, done: dict[int, datetime], messages: list[tuple[str, list[int], datetime]]
+    ) -> bool:
+        with self._sessions.begin() as session:
+            if done:
+                ids = list(done)
+                session.execute(
+                    _insert_ignoring_duplicates(session, TelegramUpdate),
+                    [{"update_id": u, "received_at": at, "done_at": at} for u, at in done.items()],
+                )
+                session.execute(
+                    update(TelegramUpdate)
+                    .where(TelegramUpdate.update_id.in_(ids), TelegramUpdate.done_at.is_(None))
+                    .values(done_at=max(done.values()))
+                )
+                session.execute(delete(TelegramInbox).where(TelegramInbox.update_id.in_(ids)))
+            rows = [
+                {"chat_key": chat_key, "message_id": m, "sent_at": at}
+                for chat_key, message_ids, at in messages
+                for m in message_ids
+            ]
+            if rows:
+                # Core insert, skipping ids already noted: one statement, no ORM bookkeeping.
+                session.execute(_insert_ignoring_duplicates(session, TelegramRecentMessage), rows)
         return True
 
+    async def keep_in_inbox(
+        self, payloads: list[dict[str, Any]], now: datetime | None = None
+    ) -> bool:
+        """Keep fetched updates until they are answered, and claim them, in one transaction
+        for the whole batch (a claim per update was a commit per update); False when that
+        could not be done (then each update is claimed on its own, later)."""
+        now = now or now_utc()
+        rows = [
+            {"update_id": p["update_id"], "payload": without_names(p), "received_at": now}
+            for p in payloads
+            if isinstance(p.get("update_id"), int) and p["update_id"] not in self._done
+        ]
+        if not rows:
+            return True
+        claimed = await self._call(self._keep, rows, now, default=None)
+        if claimed is None:
+            return False
+        self._claimed_early |= claimed
+        self._active |= claimed
+        return True
+
+    def _keep(self, rows: list[dict[str, Any]], now: datetime) -> set[int]:
+        with self._sessions.begin() as session:
+            claimed = set(
+                session.scalars(
+                    _insert_ignoring_duplicates(session, TelegramUpdate).returning(
+                        TelegramUpdate.update_id
+                    ),
+                    [{"update_id": row["update_id"], "received_at": now} for row in rows],
+                )
+            )
+            # Re-deliveries (done, or being answered elsewhere) are not kept again.
+            fresh = [row for row in rows if row["update_id"] in claimed]
+            if fresh:
+                session.execute(_insert_ignoring_duplicates(session, TelegramInbox), fresh)
+        return claimed
+
+    async def unanswered(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Updates fetched but not answered (a crash), oldest first; older ones are dropped."""
+        return await self._call(self._unanswered, now or now_utc(), default=[])
+
+    def _unanswered(self, now: datetime) -> list[dict[str, Any]]:
+        with self._sessions.begin() as session:
+            session.execute(
+                delete(TelegramInbox).where(TelegramInbox.received_at < now - KEEP_INBOX)
+            )
+            done = select(TelegramUpdate.update_id).where(TelegramUpdate.done_at.is_not(None))
+            session.execute(delete(TelegramInbox).where(TelegramInbox.update_id.in_(done)))
+            rows = list(session.scalars(select(TelegramInbox).order_by(TelegramInbox.update_id)))
+            # Their claims are this process's own, from before the crash: free them.
+            session.execute(
+                delete(TelegramUpdate).where(
+                    TelegramUpdate.update_id.in_([row.update_id for row in rows]),
+                    TelegramUpdate.done_at.is_(None),
+                )
+            )
+            return [row.payload for row in rows]
+
+    # ----------------------------------------------------------------------- messages (/an)
     async def remember_messages(
         self, chat_id: int, message_ids: Iterable[int], now: datetime | None = None
     ) -> None:
-        """Note messages of a private chat that ``/an`` may delete later."""
+        """Note messages of a private chat that ``/an`` may delete later (written behind)."""
         ids = sorted(set(message_ids))
         if ids:
-            await asyncio.to_thread(self._remember, self.chat_key(chat_id), ids, now or now_utc())
-
-    def _remember(self, chat_key: str, message_ids: list[int], now: datetime) -> None:
-        rows = [{"chat_key": chat_key, "message_id": m, "sent_at": now} for m in message_ids]
-        with self._sessions.begin() as session:
-            # Core insert, skipping ids already noted: one statement, no ORM bookkeeping.
-            statement = _insert_ignoring_duplicates(session, TelegramRecentMessage)
-            session.execute(statement, rows)
+            self._unwritten_messages.append((self.chat_key(chat_id), ids, now or now_utc()))
+            self._flush_soon()
 
     async def recent_messages(self, chat_id: int, now: datetime | None = None) -> list[int]:
         """Ids of the chat's recorded messages that Telegram still lets the bot delete."""
-        return await asyncio.to_thread(self._recent, self.chat_key(chat_id), now or now_utc())
+        await self.flush()
+        return await self._call(self._recent, self.chat_key(chat_id), now or now_utc(), default=[])
 
     def _recent(self, chat_key: str, now: datetime) -> list[int]:
         with self._sessions() as session:
@@ -98,7 +296,8 @@ class TelegramRecords:
         """Drop the records of messages that were deleted (or could not be)."""
         ids = sorted(set(message_ids))
         if ids:
-            await asyncio.to_thread(self._forget, self.chat_key(chat_id), ids)
+            await self.flush()
+            await self._call(self._forget, self.chat_key(chat_id), ids, default=None)
 
     def _forget(self, chat_key: str, message_ids: list[int]) -> None:
         with self._sessions() as session, session.begin():
@@ -111,6 +310,7 @@ class TelegramRecords:
 
     async def purge(self, now: datetime | None = None) -> tuple[int, int]:
         """Delete expired rows; returns (update ids, message ids) removed."""
+        await self.flush()
         return await asyncio.to_thread(self._purge, now or now_utc())
 
     def _purge(self, now: datetime) -> tuple[int, int]:
@@ -123,4 +323,36 @@ class TelegramRecords:
                     TelegramRecentMessage.sent_at < now - DELETABLE_FOR
                 )
             )
+            session.execute(
+                delete(TelegramInbox).where(TelegramInbox.received_at < now - KEEP_INBOX)
+            )
             return int(updates.rowcount), int(messages.rowcount)
+
+    def close(self) -> None:
+        self._db.shutdown(wait=True)
+
+
+def without_names(payload: dict[str, Any]) -> dict[str, Any]:
+    """An update as kept in the inbox: people's and chats' names and usernames removed (an
+    answer needs the text and the ids, not who the person is)."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict):
+            cleaned = {k: clean(v) for k, v in value.items() if k not in DROPPED_FIELDS}
+            if "first_name" in value:
+                cleaned["first_name"] = "-"  # required by the Bot API types
+            return cleaned
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    result: dict[str, Any] = clean(payload)
+    return result
+
+
+DROPPED_FIELDS = frozenset({"first_name", "last_name", "username", "title"})
+
+
+def _consume(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()

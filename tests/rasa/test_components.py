@@ -139,3 +139,14 @@ def test_trained_model_parses_and_keeps_entity_text(tmp_path: Path) -> None:
     [entity] = result["entities"]
     assert entity["value"] == "japan"
     assert "sdt cấp cứu ở nhat ban"[entity["start"] : entity["end"]] == "nhat ban"
+
+
+def test_emoji_or_symbols_only_still_make_one_token(
+    model_storage, resource, execution_context
+) -> None:
+    """An empty token sequence made the featurizers fail and the server answer HTTP 500."""
+    tokenizer = make_tokenizer(model_storage, resource, execution_context)
+    for text in ("🙏🙏🙏", "?!... :) ♥", "🆘"):
+        [(word, lemma, start, end)] = tokens(tokenizer, text)
+        assert (word, start, end) == (text, 0, len(text)) and lemma == "__no_words__"
+    assert len(tokens(tokenizer, "cứu 🙏")) == 1  # words present: only the words
