@@ -6,6 +6,7 @@ touches the database or the network, so the whole table is testable with publish
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from actions.base import Action, offer_answers
@@ -55,7 +56,7 @@ def named_country(nlu: NluResult | None) -> str | None:
 
 # Words just before a country that say it is where the person was, or is now.
 _PAST = frozenset({"tung", "truoc", "hoi", "cu", "tu", "truoc day", "nam ngoai"})
-_NOW = frozenset({"dang", "gio", "hien", "bay gio", "sang", "moi qua", "hien tai", "nay"})
+_NOW = frozenset({"dang", "gio", "h", "hien", "bay gio", "sang", "moi qua", "hien tai", "nay"})
 
 
 def current_country(nlu: NluResult | None, text: str, stored: str | None) -> str | None:
@@ -72,7 +73,9 @@ def current_country(nlu: NluResult | None, text: str, stored: str | None) -> str
         code = country_code(entity.value) if entity.entity == "country" else None
         if code is None:
             continue
-        before = normalise(text[max(0, entity.start - 30) : entity.start]).split()[-5:]
+        # The words before it in the same clause ("hồi trước em làm thực tập sinh ở Nhật, …").
+        clause = re.split(r"[.,;!?\n]", text[max(0, entity.start - 80) : entity.start])[-1]
+        before = normalise(clause).split()[-10:]
         weight = 0
         for i in range(len(before) - 1, -1, -1):  # the marker nearest to the country decides
             words = {before[i], " ".join(before[max(0, i - 1) : i + 1])}
@@ -86,6 +89,8 @@ def current_country(nlu: NluResult | None, text: str, stored: str | None) -> str
     if not named:
         return None
     best = max(weight for weight, _ in named)
+    if best < 0:  # only where they were before ("hồi ở Hàn…"): where they are now is unsaid
+        return None
     if best < 1 and (0, stored) in named:
         return stored
     return [code for weight, code in named if weight == best][-1]
@@ -124,7 +129,7 @@ def choose_action(
     answer_ids = repo.answer_ids_for_intent(intent)
     if not answer_ids:  # out_of_scope, or an intent the content does not cover yet
         return OutOfScopeAction(text, country)
-    answer_country = named_country(nlu) or country
+    answer_country = current_country(nlu, text, country) or country
     if answer_country is None:
         if intent in EMERGENCY_INTENT_KINDS:
             return ShowEmergencyAction(None, kind=EMERGENCY_INTENT_KINDS[intent])

@@ -127,10 +127,12 @@ def test_a_crisis_seen_only_in_the_whole_story_still_counts() -> None:
             "jp",
         ),
         ("em làm ở Busan", [("Busan", "korea")], "jp", "kr"),
+        ("hồi trước anh làm thực tập sinh ở Nhật, h a qua Đài Loan", [("ở Nhật", "japan"), ("Đài Loan", "taiwan")], "jp", "tw"),  # noqa: E501
+        ("hồi trước em ở Hàn", [("ở Hàn", "korea")], "tw", None),
     ],
 )
 def test_the_current_country_of_a_story(
-    text: str, mentions: list[tuple[str, str]], stored: str | None, expected: str
+    text: str, mentions: list[tuple[str, str]], stored: str | None, expected: str | None
 ) -> None:
     nlu = result("find_clinic", 0.9)
     for words, value in mentions:
