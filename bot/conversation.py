@@ -385,13 +385,15 @@ class Conversation:
         self, user_key: str, choose: Choose, payload: str | None
     ) -> tuple[list[Reply], list[OutMessage]]:
         today = date.today()
-        if self._profiles.get(user_key) is None:  # first contact since start: a quick read
-            future = self._db.submit(self._load_profile, user_key)
-            done, _pending = await asyncio.wait(
-                {asyncio.wrap_future(future)}, timeout=self._settings.db_read_seconds
-            )
-            if not done:
-                future.cancel()
+        # A quick read of the person's country, bounded by ``db_read_seconds``: another worker
+        # may have changed it. When the database is down or slow, the remembered one is used.
+        future = self._db.submit(self._load_profile, user_key)
+        waiter = asyncio.wrap_future(future)
+        done, _pending = await asyncio.wait({waiter}, timeout=self._settings.db_read_seconds)
+        if not done:
+            future.cancel()
+            waiter.add_done_callback(_consume)
+            self._database_failed("a profile read was too slow")
         replies, messages = self._in_memory(user_key, choose, payload, today, queue=False)
         self._db.submit(self._record, QueuedWrite(user_key, payload, tuple(replies), today))
         return replies, messages
@@ -400,7 +402,8 @@ class Conversation:
         try:
             with self._sessions() as session:
                 user = session.get(User, user_key)
-                if user is not None:
+                known = self._profiles.get(user_key)
+                if user is not None and not (known is not None and known.unwritten):
                     self._profiles.put(user_key, Profile(user.country, user.locale))
         except SQLAlchemyError:
             self._database_failed("reading a profile failed")
@@ -429,7 +432,6 @@ class Conversation:
         self, user_key: str, choose: Choose, payload: str | None, today: date, *, queue: bool
     ) -> tuple[list[Reply], list[OutMessage]]:
         """The replies decided without the database, from the remembered profile."""
-        metrics.FALLBACKS.labels("database").inc()
         profile = self._profiles.get(user_key) or Profile(None, self._settings.default_locale)
         # A stand-in that is never added to a session: only read by the actions.
         user = User(id=user_key, country=profile.country, locale=profile.locale)
@@ -441,12 +443,13 @@ class Conversation:
             replies = [r for reply in chosen for r in reply.flatten()]
         locale = profile.locale
         country = profile.country
+        changed = profile.unwritten
         for effect in (e for reply in replies for e in reply.effects):
             if isinstance(effect, SetCountry):
-                country = effect.country
+                country, changed = effect.country, True
             elif isinstance(effect, SetLocale):
-                locale = effect.locale
-        self._remember(user_key, Profile(country, locale), replies)
+                locale, changed = effect.locale, True
+        self._remember(user_key, Profile(country, locale, unwritten=changed), replies)
         if queue:
             self._writes.put(QueuedWrite(user_key, payload, tuple(replies), today))
         with use_locale(locale):
@@ -464,7 +467,11 @@ class Conversation:
     def _apply_queued(self, write: QueuedWrite) -> None:
         with self._sessions.begin() as session:
             user = self._user(session, write.user_key, write.payload, write.today)
-            self._apply(session, user, list(write.replies), write.today)
+            locale = self._apply(session, user, list(write.replies), write.today)
+            written = Profile(user.country, locale)
+        known = self._profiles.get(write.user_key)
+        if known is not None and (known.country, known.locale) == (written.country, locale):
+            self._profiles.put(write.user_key, written)  # what it says is now in the database
         self._database_back()
 
     def _user(self, session: Session, user_key: str, payload: str | None, today: date) -> User:
@@ -489,6 +496,7 @@ class Conversation:
             self._profiles.put(user_key, profile)
 
     def _database_failed(self, why: str) -> None:
+        metrics.FALLBACKS.labels("database").inc()
         # Logged when it goes down, not for every message while it stays down.
         level = logging.DEBUG if self._db_was_down else logging.WARNING
         logger.log(level, "Database unavailable (%s); answering from memory, writes queued", why)

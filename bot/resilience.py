@@ -30,6 +30,8 @@ class Profile:
 
     country: str | None
     locale: str
+    # Changed here and not yet written: the database's older value must not replace it.
+    unwritten: bool = False
 
 
 class Profiles:

@@ -182,3 +182,23 @@ async def test_a_missing_database_file_degrades_and_the_writes_are_replayed(
     finally:
         conversation.close()
         engine.dispose()
+
+
+async def test_an_emergency_answer_follows_a_country_changed_by_another_worker(
+    core_sessions: sessionmaker[Session],
+    repo: ContentRepository,
+    outage_settings: Settings,
+    nlu: NluClient,
+    fake_rasa: FakeRasa,
+) -> None:
+    first, second = (Conversation(core_sessions, repo, nlu, outage_settings) for _ in range(2))
+    try:
+        key = first.user_key_for(46)
+        await first.handle_button(key, "c:jp")
+        assert "jp.usembassy.gov" in plain(await second.handle_command(key, "sos", ""))
+        await first.handle_command(key, "quocgia", "kr")  # through the other worker
+        numbers = plain(await second.handle_command(key, "sos", ""))
+        assert "112" in numbers and "jp.usembassy.gov" not in numbers
+    finally:
+        first.close()
+        second.close()
