@@ -56,6 +56,7 @@ def named_country(nlu: NluResult | None) -> str | None:
 
 # Words just before a country that say it is where the person was, or is now.
 _PAST = frozenset({"tung", "truoc", "hoi", "cu", "tu", "truoc day", "nam ngoai"})
+_COUNTRY_WORDS = frozenset({"nhat", "han", "dai", "loan", "japan", "korea", "taiwan"})
 _NOW = frozenset({"dang", "gio", "h", "hien", "bay gio", "sang", "moi qua", "hien tai", "nay"})
 
 
@@ -78,6 +79,8 @@ def current_country(nlu: NluResult | None, text: str, stored: str | None) -> str
         before = normalise(clause).split()[-10:]
         weight = 0
         for i in range(len(before) - 1, -1, -1):  # the marker nearest to the country decides
+            if before[i] in _COUNTRY_WORDS:  # "từ Hàn qua Nhật": "từ" is Korea's, not Japan's
+                break
             words = {before[i], " ".join(before[max(0, i - 1) : i + 1])}
             if words & _NOW:
                 weight = 1

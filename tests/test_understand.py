@@ -127,8 +127,14 @@ def test_a_crisis_seen_only_in_the_whole_story_still_counts() -> None:
             "jp",
         ),
         ("em làm ở Busan", [("Busan", "korea")], "jp", "kr"),
-        ("hồi trước anh làm thực tập sinh ở Nhật, h a qua Đài Loan", [("ở Nhật", "japan"), ("Đài Loan", "taiwan")], "jp", "tw"),  # noqa: E501
+        (
+            "hồi trước anh làm thực tập sinh ở Nhật, h a qua Đài Loan",
+            [("ở Nhật", "japan"), ("Đài Loan", "taiwan")],
+            "jp",
+            "tw",
+        ),  # noqa: E501
         ("hồi trước em ở Hàn", [("ở Hàn", "korea")], "tw", None),
+        ("Em chuyển từ Hàn qua Nhật làm", [("qua Nhật", "japan")], "jp", "jp"),
     ],
 )
 def test_the_current_country_of_a_story(
