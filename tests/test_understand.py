@@ -132,7 +132,7 @@ def test_a_crisis_seen_only_in_the_whole_story_still_counts() -> None:
             [("ở Nhật", "japan"), ("Đài Loan", "taiwan")],
             "jp",
             "tw",
-        ),  # noqa: E501
+        ),
         ("hồi trước em ở Hàn", [("ở Hàn", "korea")], "tw", None),
         ("Em chuyển từ Hàn qua Nhật làm", [("qua Nhật", "japan")], "jp", "jp"),
     ],
