@@ -32,7 +32,7 @@ from bot.i18n import _
 from bot.nlu.client import NluResult
 from bot.settings import get_settings
 from vietnlp.intents import EMERGENCY_INTENTS
-from vietnlp.text import normalise
+from vietnlp.text import has_words, normalise
 
 # The old chapter-level intents (the test content still uses them) and the topic-level ones.
 EMERGENCY_INTENT_KINDS = {
@@ -108,7 +108,7 @@ def choose_action(
     threshold: float,
 ) -> Action:
     """The action for a text message (``nlu`` is None when the NLU is unavailable)."""
-    if not text.strip():
+    if not has_words(text):  # blank, or only emoji and symbols: nothing to search for
         return HelpAction(detailed=True)
     if nlu is None:
         return SearchAction(text, country) if country else NoCountryAction()
@@ -157,15 +157,22 @@ class Understood:
 # The classifier's evidence needed to take the safety path without a lexicon word (it errs on the
 # side of safety: a helpline shown once too often costs little).
 CRISIS_MIN = 0.3
+CRISIS_OVER_ALERT = 0.6
 EMERGENCY_MIN = 0.5
 
 
 def safety_kind(understood: Understood) -> str | None:
-    """The kind of emergency to answer first, if any: the lexicon, else the classifier."""
-    if understood.alert_kind == "suicide" or understood.crisis >= CRISIS_MIN:
+    """The kind of emergency to answer first, if any: the lexicon, else the classifier.
+
+    A medical or police word ("lay không dậy") gives way to a crisis only on strong evidence:
+    a roommate who does not wake up needs the ambulance first.
+    """
+    if understood.alert_kind == "suicide":
         return "suicide"
     if understood.alert_kind is not None:
-        return understood.alert_kind
+        return "suicide" if understood.crisis >= CRISIS_OVER_ALERT else understood.alert_kind
+    if understood.crisis >= CRISIS_MIN:
+        return "suicide"
     if understood.emergency is not None and understood.emergency[1] >= EMERGENCY_MIN:
         return EMERGENCY_INTENTS[understood.emergency[0]]
     return None

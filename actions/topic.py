@@ -15,7 +15,7 @@ from vietnlp.text import normalise
 
 MAX_SEARCH_HITS = 4
 # Answers whose phrase card is what the question asks for.
-PHRASE_ANSWERS = frozenset({"doctor-phrases", "emergency-phrases", "dental-care"})
+PHRASE_ANSWERS = frozenset({"doctor-phrases", "emergency-phrases"})
 
 
 @dataclass(frozen=True)

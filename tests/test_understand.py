@@ -188,7 +188,9 @@ def test_a_named_country_is_switched_to_and_the_question_answered(
 
 
 def test_a_second_question_becomes_a_button(shipped: ContentRepository) -> None:
-    understood = Understood(result("passport_held", 0.9), "…", second="unpaid_wages")
+    understood = Understood(
+        result("passport_held", 0.9), "họ giữ hộ chiếu, lương cũng chưa trả", second="unpaid_wages"
+    )
     [reply] = respond(understood, "jp", shipped, threshold=THRESHOLD)
     assert reply.answer is not None and reply.answer.id == "passport-held"
     assert answer_buttons(reply)[0] == "unpaid-wages"
@@ -210,3 +212,13 @@ def test_an_unsure_answer_keeps_the_question_for_editors(shipped: ContentReposit
     assert reply.kind == "clarify"
     assert any(isinstance(effect, KeepQuestion) for effect in reply.effects)
     assert len(answer_buttons(reply)) <= 3
+
+
+def test_a_medical_word_beats_a_weak_crisis_signal(shipped: ContentRepository) -> None:
+    text = "ông anh cùng phòng té cái rầm, lay hoài không dậy"
+    weak = Understood(result("ambulance", 0.7), text, alert_kind="medical", crisis=0.35)
+    [reply] = respond(weak, "jp", shipped, threshold=THRESHOLD)
+    assert reply.answer is not None and reply.answer.id == "ambulance"
+    strong = Understood(result("ambulance", 0.7), text, alert_kind="medical", crisis=0.8)
+    [reply] = respond(strong, "jp", shipped, threshold=THRESHOLD)
+    assert reply.answer is not None and reply.answer.id == "mental-health-crisis"
