@@ -309,19 +309,25 @@ def _report_stray_files(tree: ContentTree, folder: Path) -> None:
             )
 
 
-def _load_contacts(tree: ContentTree, country: str) -> None:
-    rel = f"contacts/{country}.yml"
-    tree.contacts[country] = []
+def _read_list(tree: ContentTree, rel: str, advice: str) -> Any | None:
+    """A YAML file that must hold a list; its problem (unreadable, or not a list) is recorded."""
     node, problem = read_yaml(tree.root, rel)
     if problem is not None:
         tree.problems.append(problem)
-        return
+        return None
     if not isinstance(node, list):
-        tree.problems.append(
-            Problem(
-                rel, 1, "a contacts file must be a list of contacts, each starting with '- id: ...'"
-            )
-        )
+        tree.problems.append(Problem(rel, 1, advice))
+        return None
+    return node
+
+
+def _load_contacts(tree: ContentTree, country: str) -> None:
+    rel = f"contacts/{country}.yml"
+    tree.contacts[country] = []
+    node = _read_list(
+        tree, rel, "a contacts file must be a list of contacts, each starting with '- id: ...'"
+    )
+    if node is None:
         return
     for index, entry in enumerate(node):
         doc, problems = to_model(rel, node, ContactDoc, at=(index,), label=f"contact {index + 1}")
@@ -340,19 +346,13 @@ def _load_short_codes(tree: ContentTree, country: str) -> None:
         return
     tree.short_codes[country] = []
     seen = tree.short_codes_seen.setdefault(country, set())
-    node, problem = read_yaml(tree.root, rel)
-    if problem is not None:
-        tree.problems.append(problem)
-        return
-    if not isinstance(node, list):
-        tree.problems.append(
-            Problem(
-                rel,
-                1,
-                "a short-codes file must be a list of short numbers, each starting with "
-                "'- code: \"119\"' (see content/README.md)",
-            )
-        )
+    node = _read_list(
+        tree,
+        rel,
+        "a short-codes file must be a list of short numbers, each starting with "
+        "'- code: \"119\"' (see content/README.md)",
+    )
+    if node is None:
         return
     for index, entry in enumerate(node):
         if isinstance(entry, dict) and entry.get("code") is not None:
