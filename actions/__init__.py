@@ -2,19 +2,19 @@
 
 One class per action (as in Rasa's financial-demo, but plain Python with no Rasa SDK): each
 takes what it needs as fields and ``run(repo)`` returns a channel-independent ``Reply``.
-``decide`` is the entry point for typed messages; ``button_action`` and ``command_action`` map
-buttons and commands to actions.
+``actions.routes`` is the route table of every command and button kind; ``actions.decide``
+decides typed messages (``respond``). The engine asks either for a ``Route`` and only
+orchestrates.
 """
 
 from actions.base import EMERGENCY_ANSWER_ID, Action, answer_reply
 from actions.clarify import ClarifyAction
 from actions.country import ChooseCountryAction, NoCountryAction
-from actions.decide import button_action, choose_action, command_action, decide, named_country
+from actions.decide import choose_action, decide, named_country, respond, text_route
 from actions.emergency import ShowEmergencyAction
 from actions.menu import (
     DatabaseDownAction,
     DeleteDataAction,
-    HelpAction,
     LanguageAction,
     PrivacyAction,
     ShowChapterAction,
@@ -35,10 +35,24 @@ from actions.reply import (
     Verb,
     Vote,
 )
+from actions.routes import (
+    COMMANDS,
+    HelpAction,
+    Route,
+    Situation,
+    button_action,
+    button_route,
+    command_action,
+    command_route,
+    find_command,
+    parse_command,
+    typed_choice_route,
+)
 from actions.smalltalk import FeedbackAction, GoodbyeAction, GreetAction, ThanksAction
 from actions.topic import AnswerTopicAction, OutOfScopeAction, SearchAction, ShowAnswerAction
 
 __all__ = [
+    "COMMANDS",
     "EMERGENCY_ANSWER_ID",
     "Action",
     "AnswerTopicAction",
@@ -60,6 +74,7 @@ __all__ = [
     "OutOfScopeAction",
     "PrivacyAction",
     "Reply",
+    "Route",
     "Rows",
     "SearchAction",
     "SetCountry",
@@ -68,6 +83,7 @@ __all__ = [
     "ShowChapterAction",
     "ShowEmergencyAction",
     "ShowHandbookAction",
+    "Situation",
     "StaleButtonAction",
     "ThanksAction",
     "UnsupportedAction",
@@ -75,8 +91,15 @@ __all__ = [
     "Vote",
     "answer_reply",
     "button_action",
+    "button_route",
     "choose_action",
     "command_action",
+    "command_route",
     "decide",
+    "find_command",
     "named_country",
+    "parse_command",
+    "respond",
+    "text_route",
+    "typed_choice_route",
 ]

@@ -9,12 +9,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import ClassVar
 
-from actions.countries import COUNTRIES, COUNTRY_CODES, country_name
 from actions.reply import AnswerPart, Button, Reply, Rows, Verb, button
 from bot.content.repository import AnswerView, ContentRepository
-from bot.i18n import _
+from bot.i18n import _, country_name
+from vietnlp.countries import COUNTRIES, COUNTRY_CODES
 
 EMERGENCY_ANSWER_ID = "emergency-numbers"
 MAX_TOPIC_BUTTONS = 5
@@ -22,8 +21,6 @@ MAX_TOPIC_BUTTONS = 5
 
 class Action(ABC):
     """One thing the bot can do; ``run`` decides the reply from published content."""
-
-    name: ClassVar[str]
 
     @abstractmethod
     def run(self, repo: ContentRepository) -> Reply:

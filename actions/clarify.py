@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
 from actions.base import Action, emergency_line, main_menu, menu_button, topic_buttons
 from actions.emergency import crisis_lines
@@ -20,7 +19,6 @@ SUGGESTIONS = 3  # "Ý bạn là…?" offers three: more is a menu, not a questi
 class ClarifyAction(Action):
     """Offer the top topics from the NLU ranking plus search as buttons."""
 
-    name: ClassVar[str] = "clarify"
     text: str
     country: str
     ranking: tuple[tuple[str, float], ...] = ()

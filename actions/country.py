@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
 from actions.base import Action, country_buttons, emergency_line, main_menu
-from actions.countries import COUNTRIES, COUNTRY_CODES, country_name
 from actions.menu import capabilities
 from actions.reply import Reply, SetCountry
 from actions.topic import ShowAnswerAction
 from bot.content.repository import ContentRepository
-from bot.i18n import _
+from bot.i18n import _, country_name
 from bot.users import KEEP_QUESTIONS_DAYS
+from vietnlp.countries import COUNTRIES, COUNTRY_CODES
 
 
 def privacy_summary() -> str:
@@ -29,7 +28,6 @@ def privacy_summary() -> str:
 class ChooseCountryAction(Action):
     """Set the country (from a button, /quocgia or the NLU's entity), or ask for it."""
 
-    name: ClassVar[str] = "choose_country"
     country: str | None  # jp | kr | tw, None to ask
     first_time: bool = False  # completes onboarding: welcome instead of a short confirmation
     then_answer: str | None = None  # what the user wanted before being asked
@@ -66,7 +64,6 @@ class ChooseCountryAction(Action):
 class NoCountryAction(Action):
     """The answer depends on the country: ask for it, with every country's emergency lines."""
 
-    name: ClassVar[str] = "no_country"
     then_answer: str | None = None
 
     def run(self, repo: ContentRepository) -> Reply:

@@ -11,41 +11,22 @@ from dataclasses import dataclass, replace
 
 from actions.base import Action, offer_answers
 from actions.clarify import ClarifyAction
-from actions.countries import COUNTRIES, country_code, country_name
 from actions.country import ChooseCountryAction, NoCountryAction
 from actions.emergency import EMERGENCY_TOPICS, ShowEmergencyAction, emergency_first
-from actions.menu import (
-    DeleteDataAction,
-    HelpAction,
-    LanguageAction,
-    PrivacyAction,
-    ShowChapterAction,
-    ShowHandbookAction,
-    StaleButtonAction,
-)
-from actions.recruitment import EmergencyCardAction
-from actions.reply import AnswerPart, Callback, KeepQuestion, Reply, SetCountry, Verb
+from actions.reply import KeepQuestion, Reply, SetCountry
+from actions.routes import HelpAction, Route, Situation
 from actions.smalltalk import FeedbackAction, GoodbyeAction, GreetAction, ThanksAction
-from actions.topic import AnswerTopicAction, OutOfScopeAction, SearchAction, ShowAnswerAction
+from actions.topic import AnswerTopicAction, OutOfScopeAction, SearchAction
 from bot.content.repository import ContentRepository
-from bot.i18n import _
+from bot.i18n import _, country_name
 from bot.nlu.client import NluResult
 from bot.settings import get_settings
-from vietnlp.intents import EMERGENCY_INTENTS
+from vietnlp.countries import COUNTRIES, country_code
+from vietnlp.intents import ANSWER_EMERGENCY_INTENTS, EMERGENCY_INTENTS
 from vietnlp.text import has_words, normalise
 
-# The old chapter-level intents (the test content still uses them) and the topic-level ones.
-EMERGENCY_INTENT_KINDS = {
-    "emergency_medical": "medical",
-    "emergency_police": "police",
-    **{i: k for i, k in EMERGENCY_INTENTS.items() if k != "suicide"},
-}
-CONSULAR_INTENT = "consular_help"
-ANSWER_PARTS: dict[Verb, AnswerPart] = {
-    Verb.ANSWER: "short",
-    Verb.MORE: "full",
-    Verb.PHRASES: "phrases",
-}
+# Intents whose answer is the emergency numbers (a crisis has its own path).
+EMERGENCY_INTENT_KINDS = {i: k for i, k in ANSWER_EMERGENCY_INTENTS.items() if k != "suicide"}
 
 
 def named_country(nlu: NluResult | None) -> str | None:
@@ -252,6 +233,15 @@ def _also(
     return tuple(i for i in ids[:1] if i != shown)
 
 
+def text_route(understood: Understood, threshold: float, *, urgent: bool) -> Route:
+    """The engine's route for a typed message (``urgent`` when the lexicon raised an alarm)."""
+
+    def decide(situation: Situation, repo: ContentRepository) -> list[Reply]:
+        return respond(understood, situation.country, repo, threshold=threshold)
+
+    return Route(decide, urgent=urgent)
+
+
 def decide(
     nlu: NluResult | None,
     text: str,
@@ -264,101 +254,3 @@ def decide(
     if threshold is None:
         threshold = get_settings().nlu_confidence_threshold
     return choose_action(nlu, text, country, repo, threshold=threshold).run(repo)
-
-
-def button_action(data: str, country: str | None) -> Action:
-    """The action for a pressed button; anything unknown or malformed is a stale button."""
-    callback = Callback.decode(data)
-    if callback is None:
-        return StaleButtonAction()
-    verb, args = callback.verb, callback.args
-    arg = args[0] if args else None
-    if verb in ANSWER_PARTS and arg:
-        if country is None:
-            return NoCountryAction(then_answer=arg)
-        return ShowAnswerAction(arg, country, ANSWER_PARTS[verb])
-    if verb in {Verb.HELPFUL, Verb.UNHELPFUL} and arg and country:
-        return FeedbackAction(arg, country, helpful=verb is Verb.HELPFUL)
-    if verb is Verb.COUNTRY and country_code(arg) == arg and arg is not None:
-        then = args[1] if len(args) > 1 else None
-        return ChooseCountryAction(arg, first_time=country is None, then_answer=then)
-    simple = _simple_button_action(verb, arg, country)
-    return simple if simple is not None else StaleButtonAction()
-
-
-def _simple_button_action(verb: Verb, arg: str | None, country: str | None) -> Action | None:
-    if verb is Verb.ASK_COUNTRY:
-        return ChooseCountryAction(None)
-    if verb is Verb.SOS:
-        return ShowEmergencyAction(country)
-    if verb is Verb.MENU:
-        return HelpAction()
-    if verb is Verb.PRIVACY:
-        return PrivacyAction()
-    if verb is Verb.LANGUAGE:
-        return LanguageAction(arg, country)
-    if verb is Verb.DELETE:
-        return DeleteDataAction(arg or "ask") if arg in {None, "yes", "no"} else None
-    if verb is Verb.HANDBOOK:
-        return ShowHandbookAction(country) if country else NoCountryAction()
-    if verb is Verb.CHAPTER and arg:
-        return ShowChapterAction(arg, country) if country else NoCountryAction()
-    if verb is Verb.CONSULAR:
-        return consular_action(country)
-    if verb is Verb.CARD:
-        return EmergencyCardAction(country) if country else NoCountryAction()
-    return None
-
-
-def consular_action(country: str | None) -> Action:
-    """Consular help from the menu or /lanhsu: the consular_help intent's answers."""
-    if country is None:
-        return NoCountryAction()
-    return AnswerTopicAction(CONSULAR_INTENT, "", country)
-
-
-COMMAND_ALIASES = {
-    "help": "help", "trogiup": "help", "huongdan": "help",
-    "menu": "menu",
-    "sos": "sos", "khancap": "sos", "capcuu": "sos",
-    "quocgia": "country", "country": "country", "nuoc": "country",
-    "ngonngu": "language", "language": "language", "lang": "language",
-    "privacy": "privacy", "baomat": "privacy", "riengtu": "privacy", "about": "privacy",
-    "xoadulieu": "delete", "delete": "delete",
-    "sotay": "handbook", "handbook": "handbook",
-    "lanhsu": "consular", "baoho": "consular", "consular": "consular",
-    "the": "card", "thekhancap": "card", "card": "card",
-    "kiemtra": "quiz", "quiz": "quiz",
-    "thongbao": "alerts", "alerts": "alerts",
-}  # fmt: skip
-
-
-def command_name(command: str) -> str | None:
-    """What a slash command means (its canonical name), or None for an unknown command."""
-    return COMMAND_ALIASES.get(command.lower().lstrip("/").split("@")[0])
-
-
-def command_action(command: str, args: str, country: str | None) -> Action:
-    """The action for a slash command (``/start`` is handled by the conversation itself)."""
-    name = command_name(command)
-    if name == "help":
-        return HelpAction(detailed=True)
-    if name == "menu":
-        return HelpAction()
-    if name == "sos":
-        return ShowEmergencyAction(country)
-    if name == "country":
-        return ChooseCountryAction(country_code(args.strip()), first_time=country is None)
-    if name == "language":
-        return LanguageAction(args.strip().lower() or None, country)
-    if name == "privacy":
-        return PrivacyAction()
-    if name == "delete":
-        return DeleteDataAction()
-    if name == "handbook":
-        return ShowHandbookAction(country) if country else NoCountryAction()
-    if name == "consular":
-        return consular_action(country)
-    if name == "card":
-        return EmergencyCardAction(country) if country else NoCountryAction()
-    return HelpAction(detailed=True, note=_("Mình không biết lệnh này."))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import ClassVar
 
 from actions.base import (
     EMERGENCY_ANSWER_ID,
@@ -13,10 +12,10 @@ from actions.base import (
     emergency_line,
     menu_button,
 )
-from actions.countries import COUNTRIES, COUNTRY_CODES
 from actions.reply import Reply, Rows
 from bot.content.repository import ContentRepository
 from bot.i18n import _
+from vietnlp.countries import COUNTRIES, COUNTRY_CODES
 
 CRISIS_ANSWER_ID = "mental-health-crisis"
 # The answer that follows up each kind of emergency, offered as a button under the numbers.
@@ -72,7 +71,6 @@ def _intro(kind: str | None, nlu_down: bool) -> str:
 class ShowEmergencyAction(Action):
     """Emergency numbers: the ``emergency-numbers`` answer, or every country's lines."""
 
-    name: ClassVar[str] = "show_emergency"
     country: str | None
     kind: str | None = None  # medical | police | suicide when the lexicon fired
     nlu_down: bool = False

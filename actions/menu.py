@@ -4,7 +4,6 @@ language, old buttons and message types the bot cannot read."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
 from actions.base import Action, country_buttons, main_menu, menu_button, topic_buttons
 from actions.reply import DeleteUserData, Reply, SetLocale, Verb, button
@@ -27,35 +26,9 @@ def capabilities() -> str:
 
 
 @dataclass(frozen=True)
-class HelpAction(Action):
-    """The main menu; with ``detailed`` also what the bot does and its commands."""
-
-    name: ClassVar[str] = "help"
-    detailed: bool = False
-    note: str = ""  # e.g. "I do not know that command"
-
-    def run(self, repo: ContentRepository) -> Reply:
-        parts = [self.note] if self.note else []
-        if self.detailed:
-            parts.append(capabilities())
-            parts.append(
-                _(
-                    "Lệnh: /sos số khẩn cấp · /the thẻ khẩn cấp · /menu menu · "
-                    "/kiemtra kiểm tra nhanh · /thongbao nhận thông báo · /quocgia đổi quốc gia · "
-                    "/ngonngu đổi ngôn ngữ · /privacy dữ liệu được lưu · /xoadulieu xóa dữ liệu · "
-                    "/an xóa tin nhắn của bot"
-                )
-            )
-        else:
-            parts.append(_("Bạn cần gì? Chọn bên dưới, hoặc gõ câu hỏi của bạn."))
-        return Reply(kind="menu", message="\n\n".join(parts), buttons=main_menu())
-
-
-@dataclass(frozen=True)
 class ShowHandbookAction(Action):
     """The handbook's chapters."""
 
-    name: ClassVar[str] = "show_handbook"
     country: str
 
     def run(self, repo: ContentRepository) -> Reply:
@@ -74,7 +47,6 @@ class ShowHandbookAction(Action):
 class ShowChapterAction(Action):
     """The topics of one handbook chapter."""
 
-    name: ClassVar[str] = "show_chapter"
     chapter_id: str
     country: str
 
@@ -90,8 +62,6 @@ class ShowChapterAction(Action):
 @dataclass(frozen=True)
 class PrivacyAction(Action):
     """About the bot and exactly what it stores, why, and for how long."""
-
-    name: ClassVar[str] = "privacy"
 
     def run(self, repo: ContentRepository) -> Reply:
         message = "\n".join(
@@ -146,7 +116,6 @@ class PrivacyAction(Action):
 class DeleteDataAction(Action):
     """Delete everything about the user, after a confirmation button."""
 
-    name: ClassVar[str] = "delete_data"
     step: str = "ask"  # ask | yes | no
 
     def run(self, repo: ContentRepository) -> Reply:
@@ -183,7 +152,6 @@ LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}  # each language's own nam
 class LanguageAction(Action):
     """Choose the interface language (answers themselves are in Vietnamese)."""
 
-    name: ClassVar[str] = "language"
     locale: str | None
     country: str | None
 
@@ -213,8 +181,6 @@ class LanguageAction(Action):
 class StaleButtonAction(Action):
     """A button from an older message (or content that has since changed)."""
 
-    name: ClassVar[str] = "stale_button"
-
     def run(self, repo: ContentRepository) -> Reply:
         return Reply(
             kind="menu",
@@ -227,7 +193,6 @@ class StaleButtonAction(Action):
 class UnsupportedAction(Action):
     """Stickers, photos, voice, locations…: say what the bot can read instead."""
 
-    name: ClassVar[str] = "unsupported"
     kind: str
 
     def run(self, repo: ContentRepository) -> Reply:
@@ -252,8 +217,6 @@ class UnsupportedAction(Action):
 @dataclass(frozen=True)
 class DatabaseDownAction(Action):
     """Something that needs the database (quiz, announcements) while it is unavailable."""
-
-    name: ClassVar[str] = "database_down"
 
     def run(self, repo: ContentRepository) -> Reply:
         message = "\n".join(

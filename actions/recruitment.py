@@ -1,24 +1,26 @@
 """Replies for what pre-departure training hands out: the emergency card, the quiz and alerts.
 
-Like every action these only decide replies; the quiz's and the alerts' stored state is read and
-written by the conversation (``bot.recruitment.quiz`` / ``alerts``), which passes the outcome in.
+Like every action these only decide: the open quiz and the subscription are read by the engine
+and passed in (``actions.routes.Situation``), and what changes comes back as effects
+(``StartQuiz``, ``AnswerQuiz``, ``Subscribe``, ``Unsubscribe``) that the engine applies.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import ClassVar
+import random
+from dataclasses import dataclass, replace
 
 from actions.base import Action, menu_button
-from actions.countries import country_name
 from actions.emergency import ShowEmergencyAction
-from actions.reply import Reply, Verb, button
+from actions.menu import StaleButtonAction
+from actions.reply import AnswerQuiz, Reply, StartQuiz, Subscribe, Unsubscribe, Verb, button
 from bot.content.repository import ContentRepository
-from bot.i18n import _
+from bot.i18n import _, country_name
+from bot.recruitment import quiz
 from bot.recruitment.card import emergency_card
 from bot.recruitment.fonts import FontMissing
-from bot.recruitment.quiz import LETTERS, Outcome, Question
+from bot.recruitment.quiz import LETTERS, Outcome, Question, QuizState
 from bot.recruitment.sheet import NoPublishedContent
 
 logger = logging.getLogger(__name__)
@@ -28,7 +30,6 @@ logger = logging.getLogger(__name__)
 class EmergencyCardAction(Action):
     """``/the``: an image of the country's emergency numbers to keep in the photo gallery."""
 
-    name: ClassVar[str] = "emergency_card"
     country: str
 
     def run(self, repo: ContentRepository) -> Reply:
@@ -51,7 +52,6 @@ class QuizQuestionAction(Action):
     """One question of the quiz; the options are lettered in the text, the buttons are letters.
     ``again``: the person typed a letter the question does not have, so it is asked again."""
 
-    name: ClassVar[str] = "quiz_question"
     position: int
     total: int
     question: Question
@@ -86,7 +86,6 @@ class QuizQuestionAction(Action):
 class QuizOutcomeAction(Action):
     """Right or wrong, the right answer and its topic; then the next question or the score."""
 
-    name: ClassVar[str] = "quiz_outcome"
     outcome: Outcome
     next_question: tuple[int, Question] | None
 
@@ -116,7 +115,6 @@ class QuizOutcomeAction(Action):
 class AlertsAction(Action):
     """``/thongbao``: what changed about the user's announcements, and what that stores."""
 
-    name: ClassVar[str] = "alerts"
     country: str
     subscribed: bool | None  # None: this channel cannot receive announcements
 
@@ -132,3 +130,58 @@ class AlertsAction(Action):
         else:
             message = _("Đã tắt thông báo. Mình đã xóa mã cuộc trò chuyện dùng để gửi.")
         return Reply(kind="text", message=message, buttons=((menu_button(),),))
+
+
+@dataclass(frozen=True)
+class StartQuizAction(Action):
+    """``/kiemtra``: a new quiz of up to five questions on the country's published content."""
+
+    country: str
+    seed: int | None = None  # the questions' order and options (None: a new order each time)
+
+    def run(self, repo: ContentRepository) -> Reply:
+        questions = quiz.build_quiz(repo, self.country, random.Random(self.seed))
+        if not questions:
+            return StaleButtonAction().run(repo)
+        first = QuizQuestionAction(0, len(questions), questions[0], intro=True).run(repo)
+        return replace(first, effects=(StartQuiz(self.country, tuple(questions)),))
+
+
+@dataclass(frozen=True)
+class AnswerQuizAction(Action):
+    """An answer to the open question, by button (``q:<position>:<option>``) or typed letter."""
+
+    state: QuizState | None
+    position: int
+    choice: int
+    typed: bool = False  # typed: a letter the question does not have asks it again
+
+    def run(self, repo: ContentRepository) -> Reply:
+        now = self.state.current() if self.state is not None else None
+        if self.typed and now is not None and self.choice >= len(now[1].options):
+            total = len(self.state.questions) if self.state is not None else 0
+            return QuizQuestionAction(now[0], total, now[1], again=True).run(repo)
+        outcome = quiz.grade(self.state, self.position, self.choice)
+        if outcome is None or self.state is None:  # pressed twice, restarted or finished
+            return StaleButtonAction().run(repo)
+        following = None if outcome.finished else self.state.questions[self.position + 1]
+        after = (self.position + 1, following) if following is not None else None
+        reply = QuizOutcomeAction(outcome, after).run(repo)
+        return replace(reply, effects=(AnswerQuiz(self.position, outcome.right),))
+
+
+@dataclass(frozen=True)
+class ToggleAlertsAction(Action):
+    """``/thongbao``: announcements on (keeping the chat to send them to) or off."""
+
+    country: str
+    subscribed: bool  # now, before the toggle
+    chat_id: int | None  # None: this channel cannot receive announcements
+
+    def run(self, repo: ContentRepository) -> Reply:
+        if self.chat_id is None:
+            return AlertsAction(self.country, None).run(repo)
+        if self.subscribed:
+            return replace(AlertsAction(self.country, False).run(repo), effects=(Unsubscribe(),))
+        reply = AlertsAction(self.country, True).run(repo)
+        return replace(reply, effects=(Subscribe(self.country, self.chat_id),))

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Literal
 
 from bot.content.repository import AnswerView
+from bot.recruitment.quiz import Question
 
 CALLBACK_MAX_BYTES = 64  # Telegram's callback_data limit
 AnswerPart = Literal["short", "full", "phrases"]
@@ -77,9 +78,9 @@ def button(label: str, verb: Verb, *args: str) -> Button:
 
 @dataclass(frozen=True)
 class SetCountry:
-    """Remember the user's country (jp | kr | tw)."""
+    """Remember the user's country (jp | kr | tw; None forgets it)."""
 
-    country: str
+    country: str | None
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,66 @@ class KeepQuestion:
     country: str | None
 
 
-Effect = SetCountry | SetLocale | Vote | DeleteUserData | KeepQuestion
+@dataclass(frozen=True)
+class RecordSignup:
+    """A deep link's payload (``/start CODE``): count the user for that company, if it is one.
+
+    Only a real company code is ever stored: a payload can be anything someone typed.
+    """
+
+    payload: str
+
+
+@dataclass(frozen=True)
+class CountTopicOpen:
+    """+1 for a topic shown, in the statistics of the user's company (only the count)."""
+
+    answer_id: str
+    country: str
+
+
+@dataclass(frozen=True)
+class StartQuiz:
+    """Begin (or restart) the user's quiz with these questions."""
+
+    country: str
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class AnswerQuiz:
+    """Record the answer to the open quiz question ``position`` (right or not)."""
+
+    position: int
+    right: bool
+
+
+@dataclass(frozen=True)
+class Subscribe:
+    """Turn announcements on: keep the chat to send them to."""
+
+    country: str
+    chat_id: int
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    """Turn announcements off: forget the chat."""
+
+
+Effect = (
+    SetCountry
+    | SetLocale
+    | Vote
+    | DeleteUserData
+    | KeepQuestion
+    | RecordSignup
+    | CountTopicOpen
+    | StartQuiz
+    | AnswerQuiz
+    | Subscribe
+    | Unsubscribe
+)
 Rows = tuple[tuple[Button, ...], ...]
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
+from dataclasses import dataclass, replace
 
 from actions.base import Action, country_buttons, main_menu, menu_button
-from actions.reply import Reply, Verb, Vote, button
+from actions.reply import RecordSignup, Reply, Verb, Vote, button
 from bot.content.repository import ContentRepository
 from bot.i18n import _
 
@@ -15,10 +14,14 @@ from bot.i18n import _
 class GreetAction(Action):
     """Hello (and /start): introduce the bot; without a country yet, ask for it."""
 
-    name: ClassVar[str] = "greet"
     country: str | None
+    payload: str | None = None  # a deep link's ``/start CODE``: counted for that company
 
     def run(self, repo: ContentRepository) -> Reply:
+        reply = self._greeting()
+        return replace(reply, effects=(RecordSignup(self.payload),)) if self.payload else reply
+
+    def _greeting(self) -> Reply:
         if self.country is None:
             message = "\n\n".join(
                 [
@@ -43,8 +46,6 @@ class GreetAction(Action):
 class ThanksAction(Action):
     """Thanks: you're welcome."""
 
-    name: ClassVar[str] = "thanks"
-
     def run(self, repo: ContentRepository) -> Reply:
         return Reply(
             kind="text",
@@ -56,8 +57,6 @@ class ThanksAction(Action):
 @dataclass(frozen=True)
 class GoodbyeAction(Action):
     """Goodbye, and where the emergency numbers are."""
-
-    name: ClassVar[str] = "goodbye"
 
     def run(self, repo: ContentRepository) -> Reply:
         return Reply(
@@ -71,7 +70,6 @@ class GoodbyeAction(Action):
 class FeedbackAction(Action):
     """A 👍/👎 on an answer (counted, not linked to the user), or feedback typed as text."""
 
-    name: ClassVar[str] = "feedback"
     answer_id: str | None = None
     country: str | None = None
     helpful: bool = True

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import ClassVar
 
 from actions.base import Action, answer_reply, main_menu
 from actions.menu import StaleButtonAction
@@ -22,7 +21,6 @@ PHRASE_ANSWERS = frozenset({"doctor-phrases", "emergency-phrases"})
 class AnswerTopicAction(Action):
     """Intent → its answers (intents.yml); the words pick the best, the others become buttons."""
 
-    name: ClassVar[str] = "answer_topic"
     intent: str
     text: str
     country: str
@@ -132,7 +130,6 @@ def phrases_asked(answer: AnswerView, text: str) -> str:
 class ShowAnswerAction(Action):
     """The answer a button or menu names (short, full, or its phrase card)."""
 
-    name: ClassVar[str] = "show_answer"
     answer_id: str
     country: str
     part: AnswerPart = "short"
@@ -148,7 +145,6 @@ class ShowAnswerAction(Action):
 class SearchAction(Action):
     """Without the NLU: the published answers whose words best match the question."""
 
-    name: ClassVar[str] = "search"
     text: str
     country: str
 
@@ -172,7 +168,6 @@ class SearchAction(Action):
 class OutOfScopeAction(Action):
     """A question outside the handbook (or without content yet): say what the bot can help with."""
 
-    name: ClassVar[str] = "out_of_scope"
     text: str
     country: str | None
 

@@ -12,9 +12,11 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
+from actions import parse_command
 from bot.chat import format_messages
 from bot.conversation import Conversation, Turn, open_conversation
 from bot.settings import Settings
+from vietnlp.countries import COUNTRY_CODES
 
 ASK_USER = "ask"  # one local user whose country is set before every question
 
@@ -39,7 +41,10 @@ def turn_record(question: str, country: str | None, turn: Turn) -> dict[str, Any
 
 
 async def ask_one(conversation: Conversation, text: str, country: str | None) -> Turn:
+    """One question, or one command (``/sos``) as the chat and Telegram take it."""
     await conversation.set_country(ASK_USER, country)
+    if (command := parse_command(text)) is not None:
+        return Turn(await conversation.handle_command(ASK_USER, *command))
     return await conversation.turn(ASK_USER, text)
 
 
@@ -65,7 +70,7 @@ async def run_batch(
     for item in read_batch(source, default_country):
         if "error" in item:
             record = item
-        elif item["country"] not in (None, "jp", "kr", "tw"):
+        elif item["country"] is not None and item["country"] not in COUNTRY_CODES:
             record = {"line": item["line"], "error": f"unknown country {item['country']!r}"}
         else:
             turn = await ask_one(conversation, item["text"], item["country"])

@@ -1,7 +1,8 @@
 """``python -m bot chat``: talk to the bot in a terminal, through the same engine as Telegram.
 
 Each message is printed as plain text with its buttons numbered; typing a number presses that
-button, ``/sos`` and the other commands work as in Telegram, ``/quit`` or Ctrl-D leaves. A quiz
+button, ``/sos`` and the other commands of the route table work as in Telegram (``/an`` clears
+the screen), ``/quit`` or Ctrl-D leaves. A quiz
 question's options are shown by their letters (``[A] [B] [C]``), not numbered: the person types
 the letter, which the engine takes as the answer, as on Telegram.
 """
@@ -13,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from actions import Callback, Verb
+from actions import Callback, Verb, find_command, parse_command
 from bot.conversation import Button, Conversation, OutMessage, open_conversation
 from bot.i18n import _
 from bot.settings import VAR_DIR, Settings
@@ -63,10 +64,25 @@ async def respond(
     """What a line typed in the terminal means: a button number, a command, or a question."""
     if line.isdigit() and 1 <= int(line) <= len(buttons):
         return await conversation.handle_button(user_key, buttons[int(line) - 1].data)
-    if line.startswith("/"):
-        command, _sep, args = line[1:].partition(" ")
-        return await conversation.handle_command(user_key, command, args)
+    if (command := parse_command(line)) is not None:
+        return await conversation.handle_command(user_key, *command)
     return await conversation.handle_text(user_key, line)
+
+
+def hides(line: str) -> bool:
+    """Is the line ``/an``, which the terminal answers itself by clearing the screen?"""
+    command = parse_command(line)
+    found = find_command(command[0]) if command is not None else None
+    return found is not None and found.name == "hide"
+
+
+def hide(stdout: TextIO) -> list[OutMessage]:
+    """``/an`` in a terminal: clear the screen (and its scroll-back), as Telegram deletes the
+    chat's recent messages."""
+    if stdout.isatty():
+        print("\033[3J\033[H\033[2J", end="", file=stdout, flush=True)
+    done = _("Đã xóa màn hình.")
+    return [OutMessage(html=done, plain=done)]
 
 
 async def chat_loop(
@@ -90,6 +106,9 @@ async def chat_loop(
         line = line.strip()
         if line in QUIT_COMMANDS:
             break
+        if hides(line):
+            messages = hide(stdout)
+            continue
         messages = await respond(conversation, TERMINAL_USER, line, buttons) if line else []
 
 

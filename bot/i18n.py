@@ -17,6 +17,8 @@ from pathlib import Path
 from babel.dates import format_date as babel_format_date
 from babel.support import NullTranslations, Translations
 
+from vietnlp.countries import COUNTRIES
+
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 SUPPORTED_LOCALES = ("vi", "en")
 DEFAULT_LOCALE = "vi"
@@ -68,6 +70,11 @@ def format_date(value: date) -> str:
     """A date as people of the current locale write it (vi: 22/11/2026, en: Nov 22, 2026)."""
     pattern = "dd/MM/yyyy" if current_locale() == "vi" else "medium"
     return babel_format_date(value, format=pattern, locale=current_locale())
+
+
+def country_name(code: str) -> str:
+    """A host country's name in the current locale ("Nhật Bản", "Japan")."""
+    return gettext(COUNTRIES[code].name)
 
 
 _ = gettext

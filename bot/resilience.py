@@ -66,7 +66,6 @@ class QueuedWrite:
     """The database side of one exchange that was answered without the database."""
 
     user_key: str
-    payload: str | None
     replies: tuple[Any, ...]  # ``actions.Reply``: their effects are what is replayed
     today: date
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
-from test_conversation_fixtures import CONTENT_DAY, CORE_CONTENT
 
 from actions import (
     AnswerTopicAction,
@@ -38,8 +37,7 @@ from actions.reply import CALLBACK_MAX_BYTES
 from bot.content.publish import publish
 from bot.content.repository import ContentRepository
 from bot.nlu.client import Entity, NluResult
-
-pytest_plugins = ["test_conversation_fixtures"]
+from tests.engine_support import CONTENT_DAY, CORE_CONTENT
 
 THRESHOLD = 0.55
 

@@ -6,12 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_conversation_fixtures import FakeRasa, run_bot
 
 from bot.ask import run_ask
 from bot.settings import Settings
-
-pytest_plugins = ["test_conversation_fixtures"]
+from tests.engine_support import FakeRasa, run_bot
 
 
 async def test_json_answer(fake_rasa: FakeRasa, cli_env: dict[str, str]) -> None:

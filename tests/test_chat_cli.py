@@ -6,13 +6,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from test_conversation_fixtures import FakeRasa, run_bot
-
 from bot.chat import chat_loop
 from bot.conversation import open_conversation
 from bot.settings import Settings
-
-pytest_plugins = ["test_conversation_fixtures"]
+from tests.engine_support import FakeRasa, run_bot
 
 
 async def test_chat_session(fake_rasa: FakeRasa, cli_env: dict[str, str]) -> None:

@@ -11,21 +11,19 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from test_conversation_fixtures import (
-    FakeRasa,
-    button_data,
-    button_labels,
-    closed_port_url,
-    plain,
-)
 
 from bot import users
 from bot.conversation import Conversation, OutMessage
 from bot.models.users import FeedbackCount, KeptQuestion, User
 from bot.nlu.client import NluClient
 from bot.scrub import NAME, PHONE
-
-pytest_plugins = ["test_conversation_fixtures"]
+from tests.engine_support import (
+    FakeRasa,
+    button_data,
+    button_labels,
+    closed_port_url,
+    plain,
+)
 
 MakeConversation = Callable[[NluClient | None], Conversation]
 

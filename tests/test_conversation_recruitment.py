@@ -9,7 +9,6 @@ from datetime import date
 from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from test_conversation_fixtures import FakeRasa
 
 from bot.chat import format_messages
 from bot.conversation import Conversation, OutMessage
@@ -22,8 +21,7 @@ from bot.models.recruitment import (
 from bot.models.users import User
 from bot.recruitment import quiz
 from bot.recruitment.companies import create_company
-
-pytest_plugins = ["test_conversation_fixtures"]
+from tests.engine_support import FakeRasa
 
 
 def buttons(messages: list[OutMessage]) -> list[str]:

@@ -8,8 +8,6 @@ import json
 import stat
 from pathlib import Path
 
-from test_conversation_fixtures import FakeRasa, closed_port_url, run_bot
-
 from bot.nlu import model
 from bot.nlu.local_server import (
     NluEndpoint,
@@ -20,8 +18,7 @@ from bot.nlu.local_server import (
     write_server_file,
 )
 from bot.settings import Settings
-
-pytest_plugins = ["test_conversation_fixtures"]
+from tests.engine_support import FakeRasa, closed_port_url, run_bot
 
 TOKEN = "server-file-token"
 

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
-from test_conversation_fixtures import FakeRasa, plain
 
 from bot.content.repository import ContentRepository
 from bot.conversation import Conversation, OutMessage
@@ -26,8 +25,7 @@ from bot.db import make_engine, make_session_factory
 from bot.models.users import User
 from bot.nlu.client import NluClient
 from bot.settings import Settings
-
-pytest_plugins = ["test_conversation_fixtures"]
+from tests.engine_support import FakeRasa, plain
 
 DEADLINE = 0.5  # the engine's database deadline in these tests
 FAST = 0.35  # an emergency answer comes faster than any database timeout

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_conversation_fixtures import run_bot
-
-pytest_plugins = ["test_conversation_fixtures"]
+from tests.engine_support import run_bot
 
 
 async def test_company_list_has_headings_and_hides_small_counts(cli_env: dict[str, str]) -> None:

@@ -7,8 +7,6 @@ import pytest
 from bot.content.repository import ContentRepository
 from bot.safety import Alert, detect
 
-pytest_plugins = ["test_conversation_fixtures"]
-
 LEXICON = {
     "medical": ["cấp cứu", "khó thở"],
     "police": ["bị đánh"],

@@ -16,11 +16,11 @@ from bot.content.coverage import format_coverage
 from bot.content.loader import ContentTree, load_content
 from bot.content.publish import PublishConflict, PublishResult, preview_view, publish
 from bot.content.render import render_answer, render_phrase_card
-from bot.content.schema import HOST_COUNTRIES
 from bot.content.validate import Report, validate
 from bot.db import make_engine, make_session_factory
 from bot.migrate import upgrade
 from bot.settings import get_settings
+from vietnlp.countries import COUNTRY_CODES
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     preview = commands.add_parser("preview", help="show an answer as a worker sees it")
     preview.add_argument("answer_id", metavar="ID", help="answer id, e.g. ambulance")
-    preview.add_argument("--country", required=True, choices=HOST_COUNTRIES)
+    preview.add_argument("--country", required=True, choices=COUNTRY_CODES)
     preview.add_argument("--full", action="store_true", help='as after "Xem thêm"')
     preview.set_defaults(handler=run_preview)
 

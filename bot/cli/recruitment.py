@@ -19,8 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from actions.countries import COUNTRY_CODES, country_name
-from bot.i18n import _
+from bot.i18n import _, country_name
 from bot.models.recruitment import Company, CompanySignup
 from bot.recruitment.companies import CompanyError, create_company, deep_link, find_company
 from bot.recruitment.sheet import NoPublishedContent
@@ -28,6 +27,7 @@ from bot.recruitment.stats import shown
 from bot.settings import Settings, get_settings
 from bot.store import Store, open_store
 from bot.users import pseudonym_key
+from vietnlp.countries import COUNTRY_CODES
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

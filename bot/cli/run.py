@@ -7,8 +7,8 @@ import asyncio
 import logging
 from pathlib import Path
 
-from actions.countries import COUNTRY_CODES
 from bot.settings import get_settings
+from vietnlp.countries import COUNTRY_CODES
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

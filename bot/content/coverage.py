@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.content.loader import ContentTree
-from bot.content.schema import HOST_COUNTRIES
+from vietnlp.countries import COUNTRY_CODES
 
 PUBLISHED, PENDING, MISSING, BROKEN = "✓", "?", "–", "!"
 LEGEND = (
@@ -40,7 +40,7 @@ def coverage(tree: ContentTree) -> list[CoverageRow]:
 
 def _marks(tree: ContentTree, answer_id: str) -> dict[str, str]:
     marks = {}
-    for country in HOST_COUNTRIES:
+    for country in COUNTRY_CODES:
         status = {i.model.id: i.model.status for i in tree.answers.get(country, [])}
         if answer_id in status:
             marks[country] = PUBLISHED if status[answer_id] == "published" else PENDING
@@ -55,14 +55,14 @@ def format_coverage(tree: ContentTree) -> str:
     """The coverage table with totals per country, as text for a terminal."""
     rows = coverage(tree)
     width = max([len(r.answer_id) for r in rows] + [len("with errors")]) + 6
-    header = " " * width + "  ".join(c.ljust(3) for c in HOST_COUNTRIES)
+    header = " " * width + "  ".join(c.ljust(3) for c in COUNTRY_CODES)
     lines = [f"Coverage ({LEGEND})", header]
     chapter = None
     for row in rows:
         if row.chapter != chapter:
             chapter = row.chapter
             lines.append(chapter)
-        cells = "  ".join(row.marks[c].ljust(3) for c in HOST_COUNTRIES)
+        cells = "  ".join(row.marks[c].ljust(3) for c in COUNTRY_CODES)
         lines.append(f"  {row.answer_id}".ljust(width) + cells)
     lines.append(_totals(rows, width))
     return "\n".join(lines)
@@ -76,7 +76,7 @@ def _totals(rows: list[CoverageRow], width: int) -> str:
         (MISSING, "missing"),
         (BROKEN, "with errors"),
     ):
-        counts = [sum(1 for r in rows if r.marks[c] == mark) for c in HOST_COUNTRIES]
+        counts = [sum(1 for r in rows if r.marks[c] == mark) for c in COUNTRY_CODES]
         if any(counts) or mark == PUBLISHED:
             lines.append(
                 f"  {mark} {label}".ljust(width) + "  ".join(str(n).ljust(3) for n in counts)

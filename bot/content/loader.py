@@ -20,8 +20,6 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from bot.content.problems import Loc, Problem, describe_loc, line_of
 from bot.content.schema import (
-    CONTACT_COUNTRIES,
-    HOST_COUNTRIES,
     AnswerDoc,
     ContactDoc,
     IntentsDoc,
@@ -30,6 +28,7 @@ from bot.content.schema import (
     ShortCodeDoc,
     TopicsDoc,
 )
+from vietnlp.countries import CONTACT_COUNTRIES, COUNTRY_CODES
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -80,7 +79,7 @@ class ContentTree:
 def load_content(root: Path) -> ContentTree:
     """Read the whole content folder; never raises for bad content (see ``tree.problems``)."""
     tree = ContentTree(root=root)
-    for country in HOST_COUNTRIES:
+    for country in COUNTRY_CODES:
         _load_answers(tree, country)
     for country in CONTACT_COUNTRIES:
         _load_contacts(tree, country)

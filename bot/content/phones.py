@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumber, shortnumberinfo
 
-from bot.content.schema import COUNTRY_NAMES
+from vietnlp.countries import COUNTRY_NAMES
 
 # Japan's nationwide service codes (#8891 sexual-violence centres, #7119 medical advice…).
 _SERVICE_CODE = re.compile(r"#\d{4}")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.content.loader import ContentTree, load_content
 from bot.content.repository import AnswerView, ContactView, answer_view, contact_view
-from bot.content.schema import HOST_COUNTRIES, AnswerDoc, ContactDoc
+from bot.content.schema import AnswerDoc, ContactDoc
 from bot.content.validate import Report, validate
 from bot.models.content import (
     Answer,
@@ -30,6 +30,7 @@ from bot.models.content import (
     LexiconTerm,
     QuizQuestion,
 )
+from vietnlp.countries import COUNTRY_CODES
 
 Row = dict[str, Any]
 
@@ -71,7 +72,7 @@ def build_payload(tree: ContentTree) -> Payload:
     return Payload(
         answers=[
             answer_row(item.model, country, chapter_of[item.model.id], published[country])
-            for country in HOST_COUNTRIES
+            for country in COUNTRY_CODES
             for item in tree.answers.get(country, [])
             if item.model.status == "published"
         ],
@@ -93,7 +94,7 @@ def _published_answer_ids(tree: ContentTree) -> dict[str, set[str]]:
         country: {
             i.model.id for i in tree.answers.get(country, []) if i.model.status == "published"
         }
-        for country in HOST_COUNTRIES
+        for country in COUNTRY_CODES
     }
 
 

@@ -11,10 +11,6 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
-HOST_COUNTRIES = ("jp", "kr", "tw")
-CONTACT_COUNTRIES = (*HOST_COUNTRIES, "vn")
-COUNTRY_NAMES = {"jp": "Japan", "kr": "Korea", "tw": "Taiwan", "vn": "Viet Nam"}
-PHRASE_LANGUAGE = {"jp": "ja", "kr": "ko", "tw": "zh-Hant"}
 MAX_SHORT_CHARS = 700
 
 Status = Literal["published", "unverified", "draft"]

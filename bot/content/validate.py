@@ -17,15 +17,8 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from bot.content.loader import SHORT_CODES_DIR, ContentTree, Item
 from bot.content.phones import phone_problem, short_code, unknown_mentions
 from bot.content.problems import Problem, Severity, by_severity
-from bot.content.schema import (
-    COUNTRY_NAMES,
-    HOST_COUNTRIES,
-    MAX_SHORT_CHARS,
-    PHRASE_LANGUAGE,
-    AnswerDoc,
-    ContactDoc,
-    ShortCodeDoc,
-)
+from bot.content.schema import MAX_SHORT_CHARS, AnswerDoc, ContactDoc, ShortCodeDoc
+from vietnlp.countries import COUNTRY_CODES, COUNTRY_NAMES, PHRASE_LANGUAGE
 from vietnlp.text import normalise
 
 TEXT_FIELDS = ("short", "body", "more")
@@ -154,7 +147,7 @@ def _build_index(tree: ContentTree) -> _Index:
         errors = [p for p in found if p.severity == "error"]
         if errors:
             index.contact_roots.setdefault(contact_id, errors[0])
-    for country in HOST_COUNTRIES:
+    for country in COUNTRY_CODES:
         ids = set(tree.answer_files.get(country, {}))
         ids |= {item.model.id for item in tree.answers.get(country, [])}
         index.answer_ids[country] = ids
@@ -342,7 +335,7 @@ def _check_short_codes(tree: ContentTree, today: date) -> Iterator[Problem]:
 
 def _check_answers(tree: ContentTree, index: _Index, today: date) -> Iterator[Problem]:
     chapters = _chapter_of(tree)
-    for country in HOST_COUNTRIES:
+    for country in COUNTRY_CODES:
         first_seen: dict[str, Item[AnswerDoc]] = {}
         for item in tree.answers.get(country, []):
             yield from _check_file_name(item)
@@ -522,8 +515,8 @@ def _check_topics(tree: ContentTree, index: _Index) -> Iterator[Problem]:
 
 
 def _check_variants(path: str, line: int, answer_id: str, index: _Index) -> Iterator[Problem]:
-    missing = [c for c in HOST_COUNTRIES if answer_id not in index.answer_ids[c]]
-    if len(missing) == len(HOST_COUNTRIES):
+    missing = [c for c in COUNTRY_CODES if answer_id not in index.answer_ids[c]]
+    if len(missing) == len(COUNTRY_CODES):
         yield Problem(
             path,
             line,
@@ -531,7 +524,7 @@ def _check_variants(path: str, line: int, answer_id: str, index: _Index) -> Iter
             f"answers/<country>/{answer_id}.yml; correct the id or write "
             "the answer",
         )
-    for country in missing if len(missing) < len(HOST_COUNTRIES) else []:
+    for country in missing if len(missing) < len(COUNTRY_CODES) else []:
         yield Problem(
             path,
             line,

@@ -29,8 +29,8 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from bot.content.loader import ContentTree, load_content
 from bot.content.problems import Problem, line_of
-from bot.content.schema import PHRASE_LANGUAGE
 from bot.content.validate import Report, validate
+from vietnlp.countries import PHRASE_LANGUAGE
 
 # Form fields of an answer, in the order of the file format (content/README.md).
 ANSWER_FIELDS = (

@@ -39,7 +39,6 @@ from bot.content.publish import (
 )
 from bot.content.render import render_answer, render_contact, render_phrase_card
 from bot.content.repository import contact_view
-from bot.content.schema import COUNTRY_NAMES, HOST_COUNTRIES, PHRASE_LANGUAGE
 from bot.content.validate import stale_before
 from bot.editor import accounts, audit, drafts, retrain
 from bot.editor.context import Console, console_of, db, requires
@@ -50,6 +49,7 @@ from bot.models.content import Answer, Contact, ContentVersion, LexiconTerm
 from bot.models.editor import ROLES, EditorAccount
 from bot.models.users import FeedbackCount, FeedbackWeek
 from bot.recruitment.companies import week_of
+from vietnlp.countries import COUNTRY_CODES, COUNTRY_NAMES, PHRASE_LANGUAGE
 
 console = Blueprint("console", __name__)
 
@@ -119,7 +119,7 @@ def coverage_page() -> str:
     return render_template(
         "coverage.html",
         rows=checked.coverage,
-        countries=HOST_COUNTRIES,
+        countries=COUNTRY_CODES,
         names=COUNTRY_NAMES,
         marks={PUBLISHED: "ok", PENDING: "pending", MISSING: "missing", BROKEN: "broken"},
         errors=len(checked.report.errors),
@@ -139,7 +139,7 @@ def _feedback_totals() -> dict[tuple[str, str], tuple[int, int]]:
 
 
 def _country(country: str) -> str:
-    if country not in HOST_COUNTRIES:
+    if country not in COUNTRY_CODES:
         abort(404)
     return country
 
@@ -292,7 +292,7 @@ def file_page(rel: str) -> Any:
         contacts = _contact_previews(tree, country)
         diff = drafts.diff_rows_by_id(_live_contacts(country), _draft_contacts(tree, country))
         phones_changed = any(line.startswith("phones:") for d in diff for _k, line in d.lines)
-        if country in HOST_COUNTRIES and phones_changed and request.method == "POST":
+        if country in COUNTRY_CODES and phones_changed and request.method == "POST":
             png = drafts.draft_card_png(c.settings.content_dir, rel, text, country)
             card = base64.b64encode(png).decode("ascii") if png else None
     elif tree.lexicon is not None:
@@ -422,7 +422,7 @@ def _compute_changes(tree: ContentTree) -> list[tuple[str, str, list[str]]]:
             )
         }
     changes = []
-    for country in HOST_COUNTRIES:
+    for country in COUNTRY_CODES:
         for item in tree.answers.get(country, []):
             if item.model.status != "published" and (country, item.model.id) not in live:
                 continue
@@ -478,7 +478,7 @@ def _topics() -> list[tuple[str, list[tuple[str, str]]]]:
     """
     tree = _c().content.get().tree
     titles: dict[str, str] = {}
-    for country in HOST_COUNTRIES:  # Japan's wording first, as in the coverage table
+    for country in COUNTRY_CODES:  # Japan's wording first, as in the coverage table
         for item in tree.answers.get(country, []):
             titles.setdefault(item.model.id, item.model.title)
     intents = tree.intents.model.root if tree.intents else {}

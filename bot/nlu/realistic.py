@@ -22,9 +22,9 @@ import yaml
 
 from actions.reply import Callback, Verb
 from bot.content.repository import ContentRepository
-from bot.content.schema import HOST_COUNTRIES
 from bot.conversation import Conversation, Turn
 from bot.settings import REPO_ROOT
+from vietnlp.countries import COUNTRY_CODES
 from vietnlp.text import fold, normalise
 
 REALISTIC_DIR = REPO_ROOT / "tests" / "realistic"
@@ -267,7 +267,7 @@ def crisis_numbers(repo: ContentRepository, country: str | None) -> list[str]:
     """The crisis lines a reply to a cry for help must show first (the country's crisis
     contacts; before those existed, the contacts of the mental-health-crisis answer)."""
     if country is None:
-        return [p for code in HOST_COUNTRIES for p in crisis_numbers(repo, code)]
+        return [p for code in COUNTRY_CODES for p in crisis_numbers(repo, code)]
     phones = [p for c in repo.contacts(country, kind="crisis") for p in c.phones]
     if not phones:
         answer = repo.answer("mental-health-crisis", country)

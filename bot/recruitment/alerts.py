@@ -28,9 +28,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 
-from actions.countries import country_name
 from bot import metrics
-from bot.i18n import _
+from bot.i18n import _, country_name
 from bot.models.recruitment import AlertDelivery, AlertSubscription, Announcement
 from bot.settings import Settings, telegram_api_urls
 

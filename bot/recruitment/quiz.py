@@ -15,9 +15,8 @@ from dataclasses import asdict, dataclass
 
 from sqlalchemy.orm import Session
 
-from actions.countries import country_name
 from bot.content.repository import ContactView, ContentRepository, QuizStatement
-from bot.i18n import _
+from bot.i18n import _, country_name
 from bot.models.recruitment import QuizSession
 from vietnlp.text import nfc
 
@@ -132,18 +131,20 @@ def typed_choice(text: str) -> int | None:
     return int(picked) - 1 if picked.isdigit() else LETTERS.lower().index(picked)
 
 
-def question_count(session: Session, user_id: str) -> int:
-    quiz = session.get(QuizSession, user_id)
-    return len(quiz.questions) if quiz is not None else 0
+@dataclass(frozen=True)
+class QuizState:
+    """The user's open quiz, as stored: what the quiz actions decide from."""
 
+    country: str
+    questions: tuple[Question, ...]
+    position: int  # the question on screen (== len(questions) once finished)
+    score: int
 
-def current(session: Session, user_id: str) -> tuple[int, Question] | None:
-    quiz = session.get(QuizSession, user_id)
-    if quiz is None or quiz.position >= len(quiz.questions):
-        return None
-    raw = quiz.questions[quiz.position]
-    question = Question(raw["text"], tuple(raw["options"]), raw["correct"], raw["topic"])
-    return quiz.position, question
+    def current(self) -> tuple[int, Question] | None:
+        """The open question and its position; ``None`` once every question is answered."""
+        if self.position >= len(self.questions):
+            return None
+        return self.position, self.questions[self.position]
 
 
 @dataclass(frozen=True)
@@ -156,19 +157,57 @@ class Outcome:
     finished: bool
 
 
-def answer(session: Session, user_id: str, position: int, choice: int) -> Outcome | None:
-    """Record an answer to question ``position``; ``None`` for a stale or unknown button."""
-    now = current(session, user_id)
-    if now is None or now[0] != position or not 0 <= choice < len(now[1].options):
+def grade(state: QuizState | None, position: int, choice: int) -> Outcome | None:
+    """The outcome of answering question ``position`` with ``choice``; ``None`` for a stale or
+    unknown button (pressed twice, a quiz restarted or finished, an option it does not have)."""
+    now = state.current() if state is not None else None
+    if state is None or now is None or now[0] != position:
         return None
-    quiz = session.get(QuizSession, user_id)
-    assert quiz is not None
     question = now[1]
+    if not 0 <= choice < len(question.options):
+        return None
     right = choice == question.correct
+    total = len(state.questions)
+    finished = position + 1 >= total
+    return Outcome(state.country, question, right, state.score + int(right), total, finished)
+
+
+def load(session: Session, user_id: str) -> QuizState | None:
+    """The user's quiz, or ``None`` when none is open."""
+    quiz = session.get(QuizSession, user_id)
+    if quiz is None:
+        return None
+    questions = tuple(
+        Question(q["text"], tuple(q["options"]), q["correct"], q["topic"]) for q in quiz.questions
+    )
+    return QuizState(quiz.country, questions, quiz.position, quiz.score)
+
+
+def record_answer(session: Session, user_id: str, position: int, right: bool) -> None:
+    """Move the quiz past question ``position`` (once: a second press of it changes nothing);
+    a finished quiz is deleted."""
+    quiz = session.get(QuizSession, user_id)
+    if quiz is None or quiz.position != position:
+        return
     quiz.score += int(right)
     quiz.position += 1
-    finished = quiz.position >= len(quiz.questions)
-    outcome = Outcome(quiz.country, question, right, quiz.score, len(quiz.questions), finished)
-    if finished:
+    if quiz.position >= len(quiz.questions):
         session.delete(quiz)
+
+
+def question_count(session: Session, user_id: str) -> int:
+    state = load(session, user_id)
+    return len(state.questions) if state is not None else 0
+
+
+def current(session: Session, user_id: str) -> tuple[int, Question] | None:
+    state = load(session, user_id)
+    return state.current() if state is not None else None
+
+
+def answer(session: Session, user_id: str, position: int, choice: int) -> Outcome | None:
+    """Record an answer to question ``position``; ``None`` for a stale or unknown button."""
+    outcome = grade(load(session, user_id), position, choice)
+    if outcome is not None:
+        record_answer(session, user_id, position, outcome.right)
     return outcome

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from actions.countries import country_name
 from bot.content.repository import ContactView, ContentRepository, Phrase
+from bot.i18n import country_name
 
 SOS_ANSWER = "emergency-numbers"
 PHRASES_ANSWER = "emergency-phrases"

@@ -18,12 +18,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from actions.countries import COUNTRY_CODES, country_name
 from bot.content.repository import ContentRepository
-from bot.i18n import _
+from bot.i18n import _, country_name
 from bot.models.recruitment import Company, CompanySignup, TopicOpenCount
 from bot.models.users import User
 from bot.recruitment.companies import week_of
+from vietnlp.countries import COUNTRY_CODES
 
 SMALL_COUNT = 5
 

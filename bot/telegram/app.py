@@ -34,6 +34,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from actions.routes import command_words, telegram_menu
 from bot import logs, metrics
 from bot.conversation import Conversation
 from bot.nlu.local_server import nlu_client
@@ -59,22 +60,8 @@ PURGE_EVERY_SECONDS = 3600.0
 ALERT_POLL_SECONDS = 2.0
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 
-# The command menu Telegram shows next to the input field, in this order. ``/start`` and ``/an``
-# are handled here; every other command (and its aliases) by the conversation engine.
-MENU = (
-    ("sos", "🆘 Số khẩn cấp"),
-    ("the", "Thẻ số khẩn cấp (ảnh để lưu vào máy)"),
-    ("menu", "Trợ lý giúp được gì"),
-    ("sotay", "Sổ tay sức khỏe"),
-    ("lanhsu", "Đại sứ quán, bảo hộ công dân"),
-    ("kiemtra", "Kiểm tra nhanh: bạn đã biết đủ chưa?"),
-    ("thongbao", "Bật/tắt thông báo quan trọng"),
-    ("quocgia", "Đổi nước bạn đang sống"),
-    ("an", "Ẩn: xóa tin nhắn gần đây khỏi máy"),
-    ("privacy", "Quyền riêng tư"),
-    ("xoadulieu", "Xóa dữ liệu của bạn"),
-    ("help", "Cách dùng trợ lý"),
-)
+# The command menu Telegram shows next to the input field, from the route table.
+MENU = tuple(telegram_menu())
 
 
 class MissingToken(RuntimeError):
@@ -106,8 +93,8 @@ def add_handlers(application: TelegramApp) -> None:
     # Group 0: private chats; the first matching handler answers.
     application.add_handlers(
         [
-            CommandHandler("start", handlers.start, filters=message),
-            CommandHandler("an", handlers.hide, filters=message),
+            CommandHandler(command_words("start"), handlers.start, filters=message),
+            CommandHandler(command_words("hide"), handlers.hide, filters=message),
             MessageHandler(message & filters.COMMAND, handlers.command),
             MessageHandler(message & filters.Text(sorted(sos_labels())), handlers.sos_button),
             MessageHandler(message & filters.TEXT, handlers.text),

@@ -6,8 +6,9 @@ Decisions, and why:
 * **Every message in a private chat gets an answer.** Text goes to the engine; stickers, photos,
   voice, video, locations, contacts, documents, polls, dice… get the engine's "I can only read
   text" answer (``handle_unsupported(kind)``), except media with a caption: the caption is the
-  question and is answered like text. Commands other than ``/start`` and ``/an`` go to the
-  engine, which knows their aliases and answers unknown ones with the help. Service messages
+  question and is answered like text. Commands are those of the route table
+  (``actions.routes``): ``/start`` and ``/an`` have handlers here, every other one goes to the
+  engine, which answers unknown ones with the help. Service messages
   (pinned message, auto-delete timer changed) are not something the person said: no answer.
 * **Edited messages are not re-read**, the answer to the first version stands and a short note
   says so — unless the new text contains emergency words: then it is handled like a new message,
@@ -45,7 +46,7 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from actions.decide import command_name
+from actions.routes import button_route, find_command
 from bot import metrics
 from bot.conversation import LONG_TEXT_CHARS, OutMessage
 from bot.i18n import gettext as _
@@ -118,7 +119,7 @@ async def reply(update: Update, context: Context, replies: Sequence[OutMessage])
 async def is_emergency(update: Update, context: Context) -> bool:
     """Does this update ask for help: emergency words, ``/sos``, the 🆘 buttons?"""
     if update.callback_query is not None:
-        return (update.callback_query.data or "") == "sos"
+        return button_route(update.callback_query.data or "").urgent
     message = update.effective_message
     if message is None:
         return False
@@ -126,7 +127,8 @@ async def is_emergency(update: Update, context: Context) -> bool:
     if words in sos_labels():
         return True
     command = _command_of(message, context.bot.username)
-    if command is not None and command_name(command[0]) == "sos":
+    found = find_command(command[0]) if command is not None else None
+    if found is not None and found.urgent:
         return True
     lexicon = context.bot_data.repository.emergency_lexicon()
     if len(words) > LONG_TEXT_CHARS:  # milliseconds of work: not on the event loop
@@ -203,7 +205,9 @@ async def outside_private_chats(update: Update, context: Context) -> None:
         and update.effective_user is not None
         and _addresses_bot(message, context.bot.id, context.bot.username)
     ):
-        if (_command_of(message, context.bot.username) or ("", ""))[0] == "sos":
+        command = _command_of(message, context.bot.username)
+        found = find_command(command[0]) if command is not None else None
+        if found is not None and found.name == "sos":
             replies = await context.bot_data.conversation.handle_command(
                 _user_key(update, context), "sos", ""
             )
@@ -308,7 +312,7 @@ async def button(update: Update, context: Context) -> None:
         logger.info("Could not acknowledge a button press: %s", error.message)
     conversation = context.bot_data.conversation
     key = _user_key(update, context)
-    replies = await conversation.handle_button(key, query.data or "", chat_id=_chat_id(update))
+    replies = await conversation.handle_button(key, query.data or "")
     await reply(update, context, replies)
 
 
