@@ -299,6 +299,13 @@ class Conversation:
         """Load the user, decide in their language, apply the effects, render — one transaction."""
         try:
             self._writes.replay(self._apply_queued)
+            known = self._profiles.get(user_key)
+            if known is not None and known.unwritten:
+                # This person's last change is not written yet (a write failed or is still
+                # waiting for a lock, while reads may succeed): the database would answer for
+                # the country they had before, so decide from memory; what this exchange changes
+                # is queued behind it.
+                return self._in_memory(user_key, route, chat_id, today, queue=None)
             self._purge_if_due(today)
             with self._sessions.begin() as session:
                 user = self._user(session, user_key, today)
@@ -315,9 +322,10 @@ class Conversation:
             return self._in_memory(user_key, route, chat_id, today, queue=True)
 
     def _in_memory(
-        self, user_key: str, route: Route, chat_id: int | None, today: date, *, queue: bool
+        self, user_key: str, route: Route, chat_id: int | None, today: date, *, queue: bool | None
     ) -> tuple[list[Reply], list[OutMessage]]:
-        """The replies decided without the database, from the remembered profile."""
+        """The replies decided without the database, from the remembered profile; their writes
+        are queued when ``queue`` (None: only if they change something)."""
         profile = self._profiles.get(user_key) or Profile(None, self._settings.default_locale)
         with use_locale(profile.locale):
             if route.needs_database:  # the quiz, announcements: stored state is the point
@@ -326,7 +334,7 @@ class Conversation:
                 replies = shown(route.decide(Situation(profile.country, chat_id), self._repo))
         after = effects.remembered(profile, replies)
         self._remember(user_key, after, replies)
-        if queue:
+        if queue or (queue is None and any(effects.effects_of(replies))):
             self._writes.put(QueuedWrite(user_key, tuple(replies), today))
         with use_locale(after.locale):
             return replies, [render_reply(reply) for reply in replies]

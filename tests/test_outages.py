@@ -200,3 +200,25 @@ async def test_an_emergency_answer_follows_a_country_changed_by_another_worker(
     finally:
         first.close()
         second.close()
+
+
+async def test_an_answer_from_the_nlu_keeps_what_the_outage_remembered_and_queued(
+    engine: Conversation,
+    fake_rasa: FakeRasa,
+    core_sessions: sessionmaker[Session],
+    core_database_url: str,
+) -> None:
+    """While a change cannot be written (another connection holds the write lock), answers go on
+    following it: neither the NLU answering nor a read-only exchange that the database allows
+    brings back the country stored before."""
+    fake_rasa.says("bảo hiểm y tế", "health_insurance")
+    key = engine.user_key_for(47)
+    await engine.handle_button(key, "c:jp")
+    with locked(core_database_url):
+        await engine.handle_command(key, "quocgia", "tw")
+        _took, answer = await timed(engine.handle_text(key, "bảo hiểm y tế"))
+        # Taiwan's answer: the country chosen during the outage is still remembered.
+        assert answer[-1].answer_id is not None and "nước nào" not in plain(answer)
+        assert "excusemetaiwan.com" in plain(await engine.handle_command(key, "sos", ""))
+    await engine.handle_command(key, "menu", "")
+    await eventually(lambda: getattr(stored(core_sessions, key), "country", None) == "tw")
