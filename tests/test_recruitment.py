@@ -193,14 +193,14 @@ def test_card_is_an_image_that_follows_a_content_fix(
     # An editor corrects a number everywhere it is written (the check insists on that).
     for path in content.rglob("*.yml"):
         text = path.read_text(encoding="utf-8")
-        path.write_text(text.replace("933 262 836", "933 262 837"), encoding="utf-8")
+        path.write_text(text.replace("981 84 84 84", "981 84 84 85"), encoding="utf-8")
     assert publish(content, session_factory, published_by="test", today=CONTENT_DAY).outcome == (
         "published"
     )
     after = emergency_card(repo, "tw")
     assert after != before
     phones = [p for c in emergency_sheet(repo, "tw").help_lines for p in c.phones]
-    assert "+886 933 262 837" in phones
+    assert "+84 981 84 84 85" in phones  # the MOFA switchboard, on the tw card (issue 9)
 
 
 # --- quiz ---------------------------------------------------------------------------------------
