@@ -340,10 +340,6 @@ class Conversation:
         if self._nlu_was_down:
             logger.warning("NLU available again")
             self._nlu_was_down = False
-        self._db_was_down = False
-        self._profiles = Profiles()
-        self._writes = WriteQueue()
-        self._db = ThreadPoolExecutor(DB_WORKERS, thread_name_prefix="db")
         return result, False
 
     async def _run(

@@ -36,6 +36,7 @@ from telegram.request import HTTPXRequest
 
 from bot import logs, metrics
 from bot.conversation import Conversation
+from bot.http import LeanHTTPXRequest
 from bot.nlu.local_server import nlu_client
 from bot.recruitment import alerts
 from bot.settings import Settings, telegram_api_urls
@@ -137,7 +138,9 @@ def build_application(
         # A small pool of kept-alive connections: httpcore looks at every pooled connection for
         # every request (PTB's default of 256 made that most of the bot's CPU under load), and
         # Telegram's own limit (~30 messages/s) needs only a few. One long poll.
-        request=HTTPXRequest(connection_pool_size=settings.telegram_connections, pool_timeout=10.0),
+        request=LeanHTTPXRequest(
+            connection_pool_size=settings.telegram_connections, pool_timeout=10.0
+        ),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
         rate_limiter=rate_limiter or ChatRateLimiter(settings.telegram_messages_per_second),
     )
