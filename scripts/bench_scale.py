@@ -246,7 +246,7 @@ class Cluster:
             log = (self.tmp / f"worker-{count}-{index}.log").open("wb")
             self.workers.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "bot", "telegram"],
+                    [sys.executable, *self.profiler(count, index), "-m", "bot", "telegram"],
                     cwd=REPO_ROOT,
                     env=self.worker_env(index, port, nginx_port, nlu_port),
                     stdout=log,
@@ -256,6 +256,13 @@ class Cluster:
         self.fake.webhook = None
         await self.fake.wait_for(lambda: self.fake.webhook is not None, timeout=120)
         await self.wait_ready(ports)
+
+    def profiler(self, count: int, index: int) -> list[str]:
+        """``-m cProfile -o …`` for the first worker with ``--profile`` (its main thread)."""
+        if not self.args.profile or index:
+            return []
+        self.args.profile.mkdir(parents=True, exist_ok=True)
+        return ["-m", "cProfile", "-o", str(self.args.profile / f"worker-{count}.prof")]
 
     async def wait_ready(self, ports: list[int]) -> None:
         """Every worker answers on its port (a POST without the secret gets 403)."""
@@ -561,6 +568,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--rasa-model", type=Path, help="serve it with 2 Rasa servers")
     parser.add_argument("--content", type=Path, default=REPO_ROOT / "content")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="write a cProfile of the first worker of each phase here (worker-N.prof)",
+    )
     parser.add_argument("--reply-timeout", type=float, default=10.0)
     parser.add_argument("--max-seconds", type=float, default=120.0)
     parser.add_argument("--seed", type=int, default=1)

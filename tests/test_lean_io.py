@@ -72,8 +72,13 @@ async def test_lean_transport_reuses_connections_and_recovers_from_closed_ones()
         peers.add(request.transport)
         return web.json_response({"ok": True})
 
+    async def slow(_request: web.Request) -> web.Response:
+        await asyncio.sleep(1.0)
+        return web.json_response({"ok": True})
+
     app = web.Application()
     app.router.add_get("/", hello)
+    app.router.add_get("/slow", slow)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -84,6 +89,8 @@ async def test_lean_transport_reuses_connections_and_recovers_from_closed_ones()
         for _ in range(5):
             assert (await client.get(f"http://127.0.0.1:{port}/")).json() == {"ok": True}
         assert len(peers) == 1  # kept alive
+        with pytest.raises(httpx.ReadTimeout):  # the same errors as httpx's own transport
+            await client.get(f"http://127.0.0.1:{port}/slow", timeout=0.1)
         await runner.cleanup()  # the server closes every connection
         runner = web.AppRunner(app)
         await runner.setup()
