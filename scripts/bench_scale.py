@@ -18,6 +18,15 @@ posted → first reply at the fake server), lost and doubly answered messages; t
 (SIGKILL) mid-way: delivered once / twice / never, in flight when the worker died (claimed, may
 or may not have gone out: never sent again), and the pace against the configured one. Bounded:
 ``--max-seconds`` per phase, loopback only.
+
+Where the CPU goes, for each load: the bot's CPU per update (user + system CPU of all worker
+processes during the load, divided by the updates sent), how busy the machine's cores were and
+by whom — the workers, nginx, the Rasa servers, PostgreSQL (server and backends), this process
+(the fake Bot API and the simulated users), the kernel's interrupt handling, and "other": every
+other process on the machine (on a shared machine, other people's work) — and PostgreSQL's own
+counters (transactions and new connections per update). When the cores are all busy, more
+workers cannot add throughput: they only share the same two cores with more processes.
+``--profile DIR`` writes a cProfile of the first worker of each phase (its event loop thread).
 """
 
 from __future__ import annotations
@@ -45,6 +54,7 @@ from bench_bot import Exchange, Probe, percentile, publish_content, simulate_use
 from fake_bot_api import TOKEN, FakeBotApi  # noqa: E402
 from private_postgres import private_postgres  # noqa: E402
 
+IDLE_SECONDS = 5.0
 SECRET = "bench-webhook-secret-" + secrets.token_hex(8)
 
 
@@ -396,17 +406,23 @@ async def alert_phase(
     args: argparse.Namespace, fake: FakeBotApi, cluster: Cluster, database_url: str
 ) -> None:
     first_chat = 8_000_000_000
-    fake.on_call = None
-    before = len(fake.sent())
+    deliveries: list[Any] = []
+
+    def note(call: Any) -> None:  # counted as they arrive: no scan of every call so far
+        if (
+            call.method.lower() == "sendmessage"
+            and call.error is None
+            and isinstance(call.chat_id, int)
+            and call.chat_id >= first_chat
+        ):
+            deliveries.append(call)
+
+    fake.on_call = note
     queue_alert(database_url, args.subscribers, first_chat)
     started = time.perf_counter()
 
     def delivered() -> list[Any]:
-        return [
-            c
-            for c in fake.sent()[before:]
-            if c.error is None and isinstance(c.chat_id, int) and c.chat_id >= first_chat
-        ]
+        return deliveries
 
     patience = args.subscribers / args.alert_pace * 2 + 60  # the whole alert, with margin
     await fake.wait_for(lambda: len(delivered()) >= args.subscribers // 3, timeout=patience)
@@ -499,11 +515,19 @@ async def phase(
         "postgres": [postmaster],
     }
     try:
+        # What the workers use doing nothing (alert polling, content checks): per update, it
+        # weighs more with more workers.
+        idle_before = tree_cpu(groups["workers"])
+        await asyncio.sleep(IDLE_SECONDS)
+        idle = (tree_cpu(groups["workers"]) - idle_before) / IDLE_SECONDS
+        print(f"{workers} worker(s) idle: {idle:.3f} of a core ({idle / workers:.3f} each)")
         for users in args.users:
             bench_before = own_cpu()
             pg_before = await asyncio.to_thread(pg_counters, server.url)
             split_before = split_cpu(groups["workers"])
+            calls_before = len(fake.calls)
             figures, used = await load(args, fake, users, {**groups})
+            api_calls = len(fake.calls) - calls_before
             used["bench"] = own_cpu() - bench_before
             user_cpu, system_cpu = (
                 a - b for a, b in zip(split_cpu(groups["workers"]), split_before, strict=True)
@@ -525,7 +549,7 @@ async def phase(
                 f"{system_cpu / sent * 1000:.1f} ms per update; PostgreSQL: "
                 f"{(pg_after['transactions'] - pg_before['transactions']) / sent:.1f} "
                 f"transactions and {(pg_after['sessions'] - pg_before['sessions']) / sent:.2f} "
-                "new connections per update"
+                f"new connections per update; {api_calls / sent:.1f} Bot API calls per update"
             )
         if workers == max(args.workers) and args.subscribers:
             await alert_phase(args, fake, cluster, server.url)
