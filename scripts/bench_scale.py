@@ -429,6 +429,7 @@ async def alert_phase(
     victim = cluster.workers[-1]
     victim.kill()  # SIGKILL mid-way: no chance to clean up
     killed_at = len(delivered())
+    killed_after = time.perf_counter() - started
     deadline = time.perf_counter() + patience
     while time.perf_counter() < deadline:
         count = len(delivered())
@@ -460,9 +461,13 @@ async def alert_phase(
         f"  delivered once {len(counts) - twice}, twice {twice}, never {never} "
         f"(database: {statuses})"
     )
+    each = args.alert_pace / len(cluster.workers)
+    after = (len(delivered()) - killed_at) / max(elapsed - killed_after, 1e-9)
     print(
-        f"  pace {len(delivered()) / elapsed:.1f} messages/s overall "
-        f"(configured {args.alert_pace:.1f}/s across the workers), {elapsed:.1f} s"
+        f"  pace {len(delivered()) / elapsed:.1f} messages/s overall, {elapsed:.1f} s: "
+        f"{killed_at / killed_after:.1f}/s with {len(cluster.workers)} workers, {after:.1f}/s "
+        f"with {len(cluster.workers) - 1} after the kill (configured {each:.1f}/s per worker, "
+        f"{args.alert_pace:.1f}/s for all {len(cluster.workers)})"
     )
 
 
