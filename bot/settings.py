@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     nlu_token: SecretStr | None = None
     nlu_port: int = 5005
     nlu_timeout_seconds: float = 2.0
+    # Connections to the NLU per process: a Rasa server parses one message at a time, so a few
+    # per server keep them busy; more only queue there (and cost the bot CPU: httpcore scans
+    # every pooled connection for every request).
+    nlu_connections: int = 8
     # Below this the bot asks "Ý bạn là…?" (chosen on the realistic set's sweep, docs/nlu.md).
     nlu_confidence_threshold: float = 0.35
     rasa_venv: Path = REPO_ROOT / ".venv-rasa"

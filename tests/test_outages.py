@@ -222,3 +222,28 @@ async def test_an_answer_from_the_nlu_keeps_what_the_outage_remembered_and_queue
         assert "excusemetaiwan.com" in plain(await engine.handle_command(key, "sos", ""))
     await engine.handle_command(key, "menu", "")
     await eventually(lambda: getattr(stored(core_sessions, key), "country", None) == "tw")
+
+
+async def test_a_question_answered_by_the_nlu_keeps_what_the_outage_queued(
+    engine: Conversation,
+    fake_rasa: FakeRasa,
+    core_sessions: sessionmaker[Session],
+    core_database_url: str,
+) -> None:
+    """An understood message used to reset the engine's memory: the queued writes and the
+    remembered countries were dropped (and a new thread pool started) on every NLU answer."""
+    key = engine.user_key_for(48)
+    await engine.handle_button(key, "c:jp")
+    fake_rasa.says("cho hỏi về bảo hiểm", "health_insurance")
+    with locked(core_database_url):
+        await engine.handle_command(key, "quocgia", "tw")  # answered from memory…
+        await eventually(lambda: engine.queued_writes >= 1)  # …queued once SQLite gives up
+        threads = engine._db
+        await engine.handle_text(key, "cho hỏi về bảo hiểm")  # the NLU answers
+        assert engine._db is threads
+        took, numbers = await timed(engine.handle_command(key, "sos", ""))
+        assert took < FAST and "excusemetaiwan.com" in plain(numbers)  # still Taiwan's,
+        assert "112" not in plain(numbers)  # not every country's
+    # …and the queued change of country is written when the database is back.
+    await engine.handle_command(key, "menu", "")
+    await eventually(lambda: getattr(stored(core_sessions, key), "country", None) == "tw")

@@ -74,9 +74,15 @@ def parse_response(text: str, payload: dict[str, Any]) -> NluResult:
 class NluClient:
     """One long-lived connection pool to the NLU server (owned by the application's lifecycle)."""
 
-    def __init__(self, base_url: str, token: str | None, timeout: float) -> None:
+    def __init__(
+        self, base_url: str, token: str | None, timeout: float, *, connections: int = 8
+    ) -> None:
         self._token = token
-        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout)
+        # A message waits for a free connection within the same timeout.
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"), timeout=timeout, limits=limits
+        )
 
     async def parse(self, text: str) -> NluResult:
         """Understand one message, or raise ``NluUnavailable``."""

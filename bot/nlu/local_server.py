@@ -347,7 +347,12 @@ async def nlu_client(
         if endpoint is None:
             yield None
             return
-        client = NluClient(endpoint.url, endpoint.token, settings.nlu_timeout_seconds)
+        client = NluClient(
+            endpoint.url,
+            endpoint.token,
+            settings.nlu_timeout_seconds,
+            connections=settings.nlu_connections,
+        )
         try:
             yield client
         finally:

@@ -22,10 +22,11 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -50,11 +51,20 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def _insert_ignoring_duplicates(session: Session, model: type[Any]) -> Any:
-    """``INSERT … ON CONFLICT DO NOTHING`` in the session's dialect (SQLite or PostgreSQL)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(model).on_conflict_do_nothing()
-    return sqlite.insert(model).on_conflict_do_nothing()
+def _insert(session: Session | Connection, model: type[Any]) -> Any:
+    """A Core ``INSERT`` into the model's table in the dialect of the session or connection
+    (SQLite or PostgreSQL): these rows need none of the ORM's bookkeeping, which cost more CPU
+    than the round trip itself."""
+    table = model.__table__
+    bind = session if isinstance(session, Connection) else session.get_bind()
+    if bind.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def _insert_ignoring_duplicates(session: Session | Connection, model: type[Any]) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING`` (see ``_insert``)."""
+    return _insert(session, model).on_conflict_do_nothing()
 
 
 class TelegramRecords:
@@ -79,6 +89,14 @@ class TelegramRecords:
         self._unwritten_messages: list[tuple[str, list[int], datetime]] = []
         self.failures = 0  # database calls that failed or missed the deadline
         self._flush_task: asyncio.Task[None] | None = None
+
+    def _begin(self) -> AbstractContextManager[Session | Connection]:
+        """A transaction for Core statements: on the engine's connection when the session
+        factory has one (no ORM session to set up and tear down), else in a session."""
+        bind = self._sessions.kw.get("bind")
+        if isinstance(bind, Engine):
+            return bind.begin()
+        return self._sessions.begin()
 
     def chat_key(self, chat_id: int) -> str:
         return user_key(self._chat_secret, chat_id)
@@ -126,7 +144,7 @@ class TelegramRecords:
             inserted = session.execute(
                 _insert_ignoring_duplicates(session, TelegramUpdate)
                 .values(update_id=update_id, received_at=now)
-                .returning(TelegramUpdate.update_id)
+                .returning(TelegramUpdate.__table__.c.update_id)
             ).first()
             if inserted is not None:
                 return True
@@ -184,17 +202,19 @@ class TelegramRecords:
     def _write(
         self, done: dict[int, datetime], messages: list[tuple[str, list[int], datetime]]
     ) -> bool:
-        with self._sessions.begin() as session:
+        with self._begin() as session:
             if done:
                 ids = list(done)
+                # Claimed rows get their done time (one not claimed here is inserted done);
+                # one statement for both.
+                insert = _insert(session, TelegramUpdate)
                 session.execute(
-                    _insert_ignoring_duplicates(session, TelegramUpdate),
+                    insert.on_conflict_do_update(
+                        index_elements=[TelegramUpdate.update_id],
+                        set_={"done_at": insert.excluded.done_at},
+                        where=TelegramUpdate.__table__.c.done_at.is_(None),
+                    ),
                     [{"update_id": u, "received_at": at, "done_at": at} for u, at in done.items()],
-                )
-                session.execute(
-                    update(TelegramUpdate)
-                    .where(TelegramUpdate.update_id.in_(ids), TelegramUpdate.done_at.is_(None))
-                    .values(done_at=max(done.values()))
                 )
                 session.execute(delete(TelegramInbox).where(TelegramInbox.update_id.in_(ids)))
             rows = [
@@ -229,11 +249,11 @@ class TelegramRecords:
         return True
 
     def _keep(self, rows: list[dict[str, Any]], now: datetime) -> set[int]:
-        with self._sessions.begin() as session:
+        with self._begin() as session:
             claimed = set(
                 session.scalars(
                     _insert_ignoring_duplicates(session, TelegramUpdate).returning(
-                        TelegramUpdate.update_id
+                        TelegramUpdate.__table__.c.update_id
                     ),
                     [{"update_id": row["update_id"], "received_at": now} for row in rows],
                 )
