@@ -13,7 +13,13 @@ from actions.base import Action, offer_answers
 from actions.clarify import ClarifyAction
 from actions.countries import COUNTRIES, country_code, country_name
 from actions.country import ChooseCountryAction, NoCountryAction
-from actions.emergency import EMERGENCY_TOPICS, ShowEmergencyAction, emergency_first
+from actions.emergency import (
+    CRISIS_ANSWER_ID,
+    EMERGENCY_TOPICS,
+    ShowEmergencyAction,
+    crisis_first,
+    emergency_first,
+)
 from actions.menu import (
     DeleteDataAction,
     HelpAction,
@@ -159,6 +165,10 @@ class Understood:
 CRISIS_MIN = 0.3
 CRISIS_OVER_ALERT = 0.6
 EMERGENCY_MIN = 0.5
+# Below this, a crisis seen by the classifier alone (no lexicon word) puts the crisis lines on top
+# of the answer to the question asked, not in place of it: stories of debt, pregnancy or a violent
+# husband sound desperate without being a cry for help, and the person still needs their answer.
+CRISIS_BESIDE_ANSWER = 0.6
 
 
 def safety_kind(understood: Understood) -> str | None:
@@ -217,6 +227,12 @@ def respond(
         main = replace(main, effects=(*main.effects, keep))
     also = _also(understood.second, main, answer_country, repo)
     kind = safety_kind(understood)
+    if kind == "suicide" and _crisis_beside(understood, main) and answer_country is not None:
+        # The crisis lines first, in the same message, then the answer; the crisis answer and
+        # what else was asked one press away.
+        return [
+            offer_answers(crisis_first(main, repo, answer_country), repo, (CRISIS_ANSWER_ID, *also))
+        ]
     if kind == "suicide":
         # What else was understood, as buttons; not a search guess (it may be far off).
         shown = main.answer.id if main.answer is not None and nlu is not None else None
@@ -239,6 +255,17 @@ def respond(
     if (main.answer is not None and not guess) or changes:
         return [emergency.run(repo), main]
     return [replace(emergency.run(repo), effects=main.effects)]
+
+
+def _crisis_beside(understood: Understood, main: Reply) -> bool:
+    """A weak crisis signal of the classifier alone, beside a clear answer to another topic."""
+    return (
+        understood.alert_kind is None
+        and understood.crisis < CRISIS_BESIDE_ANSWER
+        and understood.nlu is not None
+        and main.answer is not None
+        and main.answer.id not in EMERGENCY_TOPICS
+    )
 
 
 def _also(

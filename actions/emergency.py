@@ -50,6 +50,14 @@ def emergency_first(reply: Reply, repo: ContentRepository, country: str, kind: s
     return replace(reply, kind="emergency", message=message)
 
 
+def crisis_first(reply: Reply, repo: ContentRepository, country: str) -> Reply:
+    """The reply with the country's crisis lines on top: one message, the lines first."""
+    lines = crisis_lines(repo, country) or [emergency_line(repo, country)]
+    heading = "\n".join([_intro("suicide", False), *lines])
+    message = f"{heading}\n\n{reply.message}" if reply.message else heading
+    return replace(reply, kind="emergency", message=message)
+
+
 def _intro(kind: str | None, nlu_down: bool) -> str:
     if kind == "medical":
         return _("Nếu có người ốm nặng hoặc bị thương, hãy gọi cấp cứu ngay. Gọi miễn phí.")
