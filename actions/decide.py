@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from actions.base import Action, offer_answers
+from actions.base import Action, emergency_line, offer_answers
 from actions.clarify import ClarifyAction
 from actions.countries import COUNTRIES, country_code, country_name
 from actions.country import ChooseCountryAction, NoCountryAction
@@ -169,6 +169,13 @@ EMERGENCY_MIN = 0.5
 # of the answer to the question asked, not in place of it: stories of debt, pregnancy or a violent
 # husband sound desperate without being a cry for help, and the person still needs their answer.
 CRISIS_BESIDE_ANSWER = 0.6
+# A fainter sign still puts the crisis lines on top of whatever the reply is (an answer or
+# "Ý bạn là…?"): a cry for help in dialect or metaphor may get no more from the classifier, and
+# two lines too many cost little.
+CRISIS_LINES_MIN = 0.2
+# The emergency answers whose own numbers are of one kind: on the safety path both numbers come
+# first (someone beaten and bleeding needs the ambulance and the police).
+ONE_KIND_ANSWERS = frozenset({"ambulance", "police"})
 
 
 def safety_kind(understood: Understood) -> str | None:
@@ -241,10 +248,17 @@ def respond(
         return [replace(crisis, effects=main.effects)]
     if also and main.answer is not None:
         main = offer_answers(main, repo, also)
+    faint = kind is None and understood.alert_kind is None and understood.crisis >= CRISIS_LINES_MIN
+    shown_topic = main.answer.id if main.answer is not None else None
+    if faint and shown_topic not in EMERGENCY_TOPICS:
+        main = crisis_first(main, repo, answer_country)
     if kind is None and not understood.nlu_down:
         return [main]
     understood_topic = main.answer is not None and nlu is not None
     if understood_topic and answer_country is not None and main.answer is not None:
+        if main.answer.id in ONE_KIND_ANSWERS:
+            line = emergency_line(repo, answer_country)
+            return [replace(main, kind="emergency", message=f"{line}\n\n{main.message}")]
         if main.answer.id in EMERGENCY_TOPICS:
             return [replace(main, kind="emergency")]
         return [emergency_first(main, repo, answer_country, kind)]

@@ -88,6 +88,7 @@ class Turn:
     nlu_down: bool = False
     alert: Alert | None = None
     replies: list[Reply] = field(default_factory=list)
+    crisis: float = 0.0  # the classifier's strongest sign of a crisis in any part
 
 
 def _answer_text(reply: Reply, fmt: Format) -> str:
@@ -292,7 +293,7 @@ class Conversation:
             return respond(understood, user.country, self._repo, threshold=threshold)
 
         replies, messages = await self._exchange(user_key, choose, urgent=alert is not None)
-        return Turn(messages, understood.nlu, nlu_down, alert, replies)
+        return Turn(messages, understood.nlu, nlu_down, alert, replies, understood.crisis)
 
     async def _typed_quiz_answer(self, user_key: str, text: str) -> Turn | None:
         """A letter or number typed while a quiz question is open answers it, as its button

@@ -195,6 +195,17 @@ def print_aggregates(scores: list[realistic.Score], limit: int) -> None:
             + ", ".join(f"{k}/{a}/{c} {n}" for (k, a, c), n in kinds.most_common())
             + (" | tags " + ", ".join(f"{t} {n}" for t, n in tags.most_common(8)) if tags else "")
         )
+    for s in (s for s in scores if s.emergency_ok is False):
+        print(
+            f"  miss [{s.form}] want {s.case.emergency} ({s.case.country}, stored {s.case.stored})"
+            f": crisis {s.crisis:.2f}, lexicon {s.alert}, shown {s.answer_id} ({s.answer_country})"
+            f"{' clarify' if s.clarify else ''}"
+        )
+    print("classifier crisis signal without a suicide lexicon term: buckets → cries / others")
+    for low, high in ((0.1, 0.15), (0.15, 0.2), (0.2, 0.25), (0.25, 0.3), (0.3, 0.6), (0.6, 1.1)):
+        chosen = [s for s in scores if s.alert != "suicide" and low <= s.crisis < high]
+        cries = sum(s.case.emergency == "suicide" for s in chosen)
+        print(f"  [{low:.2f}, {high:.2f}): {cries} / {len(chosen) - cries}")
     print("margin sweep (estimate: answered when confidence ≥ settings threshold and margin ≥ m):")
     for m in (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3):
         answered = [s for s in scores if not s.clarify and (s.margin or 0) >= m]

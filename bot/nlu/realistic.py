@@ -170,6 +170,8 @@ class Score:
     intent: str | None = None  # the NLU's (combined) intent and confidence
     confidence: float | None = None
     margin: float | None = None  # the top score minus the second one
+    crisis: float = 0.0  # the classifier's strongest sign of a crisis in any part
+    alert: str | None = None  # the lexicon's kind, if a term matched
 
     @property
     def confidently_wrong(self) -> bool:
@@ -221,6 +223,8 @@ def score(case: Case, form: str, turn: Turn, crisis_numbers: Sequence[str]) -> S
         turn.nlu.intent if turn.nlu else None,
         turn.nlu.confidence if turn.nlu else None,
         _margin(turn.nlu.confidence, turn.nlu.ranking) if turn.nlu else None,
+        turn.crisis,
+        turn.alert.kind if turn.alert else None,
     )
 
 
