@@ -61,9 +61,13 @@ def named_country(nlu: NluResult | None) -> str | None:
 
 
 # Words just before a country that say it is where the person was, or is now.
-_PAST = frozenset({"tung", "truoc", "hoi", "cu", "tu", "truoc day", "nam ngoai"})
+_PAST = frozenset(
+    {"tung", "truoc", "hoi", "cu", "tu", "truoc day", "nam ngoai", "xua", "hoi do", "luc do"}
+)
 _COUNTRY_WORDS = frozenset({"nhat", "han", "dai", "loan", "japan", "korea", "taiwan"})
-_NOW = frozenset({"dang", "gio", "h", "hien", "bay gio", "sang", "moi qua", "hien tai", "nay"})
+_NOW = frozenset(
+    {"dang", "gio", "h", "hien", "bay gio", "sang", "moi qua", "hien tai", "nay", "vua qua"}
+)
 
 
 def current_country(nlu: NluResult | None, text: str, stored: str | None) -> str | None:
