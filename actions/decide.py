@@ -173,9 +173,9 @@ EMERGENCY_MIN = 0.5
 # of the answer to the question asked, not in place of it: stories of debt, pregnancy or a violent
 # husband sound desperate without being a cry for help, and the person still needs their answer.
 CRISIS_BESIDE_ANSWER = 0.6
-# A fainter sign still puts the crisis lines on top of whatever the reply is (an answer or
-# "Ý bạn là…?"): a cry for help in dialect or metaphor may get no more from the classifier, and
-# two lines too many cost little.
+# A fainter sign still puts the crisis lines on top of the reply (a "Ý bạn là…?" has them
+# already): a cry for help in dialect or metaphor may get no more from the classifier, and two
+# lines too many cost little.
 CRISIS_LINES_MIN = 0.2
 # The emergency answers whose own numbers are of one kind: on the safety path both numbers come
 # first (someone beaten and bleeding needs the ambulance and the police).
@@ -254,7 +254,7 @@ def respond(
         main = offer_answers(main, repo, also)
     faint = kind is None and understood.alert_kind is None and understood.crisis >= CRISIS_LINES_MIN
     shown_topic = main.answer.id if main.answer is not None else None
-    if faint and shown_topic not in EMERGENCY_TOPICS:
+    if faint and shown_topic not in EMERGENCY_TOPICS and main.kind != "clarify":
         main = crisis_first(main, repo, answer_country)
     if kind is None and not understood.nlu_down:
         return [main]

@@ -206,6 +206,22 @@ def print_aggregates(scores: list[realistic.Score], limit: int) -> None:
         chosen = [s for s in scores if s.alert != "suicide" and low <= s.crisis < high]
         cries = sum(s.case.emergency == "suicide" for s in chosen)
         print(f"  [{low:.2f}, {high:.2f}): {cries} / {len(chosen) - cries}")
+    print("  of which the main intent is another topic: cries / others")
+    for low, high in ((0.3, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.1)):
+        chosen = [
+            s
+            for s in scores
+            if s.alert != "suicide"
+            and low <= s.crisis < high
+            and s.intent not in {None, "mental_health_crisis"}
+        ]
+        cries = sum(s.case.emergency == "suicide" for s in chosen)
+        print(f"  [{low:.2f}, {high:.2f}): {cries} / {len(chosen) - cries}")
+    print("suicide lexicon term matched: classifier crisis buckets → cries / others")
+    for low, high in ((0.0, 0.1), (0.1, 0.3), (0.3, 0.6), (0.6, 1.1)):
+        chosen = [s for s in scores if s.alert == "suicide" and low <= s.crisis < high]
+        cries = sum(s.case.emergency == "suicide" for s in chosen)
+        print(f"  [{low:.2f}, {high:.2f}): {cries} / {len(chosen) - cries}")
     print("margin sweep (estimate: answered when confidence ≥ settings threshold and margin ≥ m):")
     for m in (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3):
         answered = [s for s in scores if not s.clarify and (s.margin or 0) >= m]

@@ -183,20 +183,24 @@ def test_a_weak_crisis_signal_puts_the_lines_on_top_of_the_answer(
     assert "mental-health-crisis" in answer_buttons(reply)
 
 
-def test_a_faint_crisis_signal_adds_the_lines_even_to_a_clarify(shipped: ContentRepository) -> None:
+def test_a_faint_crisis_signal_adds_the_lines_to_any_reply(shipped: ContentRepository) -> None:
     text = "mệt quá rồi, chắc nghỉ luôn cho xong"
-    unsure = result("stress_loneliness", 0.3, ("work_compensation", 0.2))
-    [reply] = respond(Understood(unsure, text, crisis=0.25), "kr", shipped, threshold=THRESHOLD)
-    assert reply.kind == "clarify"
+    answer = result("stress_loneliness", 0.7)
+    [reply] = respond(Understood(answer, text, crisis=0.25), "kr", shipped, threshold=THRESHOLD)
     crisis_phones = [p for c in shipped.contacts("kr", kind="crisis") for p in c.phones]
+    assert reply.answer is not None and reply.answer.id == "stress-loneliness"
     assert any(phone in reply.message.split("\n\n")[0] for phone in crisis_phones)
-    # No country known: every country's crisis lines.
-    [reply] = respond(Understood(unsure, text, crisis=0.25), None, shipped, threshold=THRESHOLD)
+    # No country known yet: every country's crisis lines, then the question for the country.
+    [reply] = respond(Understood(answer, text, crisis=0.25), None, shipped, threshold=THRESHOLD)
     for code in ("jp", "kr", "tw"):
         phones = [p for c in shipped.contacts(code, kind="crisis") for p in c.phones]
         assert any(phone in reply.message for phone in phones), code
+    # Unsure of the topic: "Ý bạn là…?" shows the crisis lines anyway.
+    unsure = result("stress_loneliness", 0.3, ("work_compensation", 0.2))
+    [reply] = respond(Understood(unsure, text, crisis=0.25), "kr", shipped, threshold=THRESHOLD)
+    assert reply.kind == "clarify" and any(phone in reply.message for phone in crisis_phones)
     # Below the faint level nothing is added on top.
-    [reply] = respond(Understood(unsure, text, crisis=0.05), "kr", shipped, threshold=THRESHOLD)
+    [reply] = respond(Understood(answer, text, crisis=0.05), "kr", shipped, threshold=THRESHOLD)
     assert not any(phone in reply.message.split("\n\n")[0] for phone in crisis_phones)
 
 
