@@ -172,7 +172,7 @@ EMERGENCY_MIN = 0.5
 # Below this, a crisis seen by the classifier alone (no lexicon word) puts the crisis lines on top
 # of the answer to the question asked, not in place of it: stories of debt, pregnancy or a violent
 # husband sound desperate without being a cry for help, and the person still needs their answer.
-CRISIS_BESIDE_ANSWER = 0.6
+CRISIS_BESIDE_ANSWER = 0.8
 # A fainter sign still puts the crisis lines on top of the reply (a "Ý bạn là…?" has them
 # already): a cry for help in dialect or metaphor may get no more from the classifier, and two
 # lines too many cost little.
@@ -223,6 +223,8 @@ def respond(
         and nlu.intent != "choose_country"
     )
     answer_country = named or country
+    if nlu is not None and nlu.confidence < threshold:
+        nlu = _with_crisis_suggestion(nlu, understood.crisis)
     main = decide(nlu, text, answer_country if switch else country, repo, threshold=threshold)
     if switch and named is not None:
         note = _("Đã chuyển sang {flag} {country}.").format(
@@ -273,6 +275,18 @@ def respond(
     if (main.answer is not None and not guess) or changes:
         return [emergency.run(repo), main]
     return [replace(emergency.run(repo), effects=main.effects)]
+
+
+def _with_crisis_suggestion(nlu: NluResult, crisis: float) -> NluResult:
+    """An unsure result whose message shows a faint sign of a crisis: the crisis answer is
+    among the "Ý bạn là…?" suggestions (second, after the likeliest topic)."""
+    crisis_intent = next(i for i, kind in EMERGENCY_INTENTS.items() if kind == "suicide")
+    top = [intent for intent, _p in nlu.ranking[:2]]
+    if crisis < CRISIS_LINES_MIN or crisis_intent in top:
+        return nlu
+    rest = tuple(item for item in nlu.ranking[1:] if item[0] != crisis_intent)
+    ranking = (*nlu.ranking[:1], (crisis_intent, crisis), *rest)
+    return replace(nlu, ranking=ranking)
 
 
 def _crisis_beside(understood: Understood, main: Reply) -> bool:

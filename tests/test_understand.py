@@ -157,7 +157,7 @@ def test_the_current_country_of_a_story(
 
 def test_a_cry_for_help_gets_the_crisis_lines_first(shipped: ContentRepository) -> None:
     text = "nợ môi giới nhiều quá, đêm nào em cũng nghĩ nhảy xuống cho xong"
-    understood = Understood(result("debt_fees", 0.8), text, crisis=0.6)
+    understood = Understood(result("debt_fees", 0.8), text, crisis=0.85)
     [reply] = respond(understood, "tw", shipped, threshold=THRESHOLD)
     crisis_phones = [p for c in shipped.contacts("tw", kind="crisis") for p in c.phones]
     assert crisis_phones and reply.kind == "emergency"
@@ -199,6 +199,7 @@ def test_a_faint_crisis_signal_adds_the_lines_to_any_reply(shipped: ContentRepos
     unsure = result("stress_loneliness", 0.3, ("work_compensation", 0.2))
     [reply] = respond(Understood(unsure, text, crisis=0.25), "kr", shipped, threshold=THRESHOLD)
     assert reply.kind == "clarify" and any(phone in reply.message for phone in crisis_phones)
+    assert "mental-health-crisis" in answer_buttons(reply)  # offered among the suggestions
     # Below the faint level nothing is added on top.
     [reply] = respond(Understood(answer, text, crisis=0.05), "kr", shipped, threshold=THRESHOLD)
     assert not any(phone in reply.message.split("\n\n")[0] for phone in crisis_phones)
