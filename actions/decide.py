@@ -170,7 +170,8 @@ CRISIS_MIN = 0.3
 CRISIS_OVER_ALERT = 0.6
 EMERGENCY_MIN = 0.5
 # Below this, a crisis seen by the classifier alone (no lexicon word) puts the crisis lines on top
-# of the answer to the question asked, not in place of it: stories of debt, pregnancy or a violent
+# of the answer to the question asked, not in place of it (0.8: read off the counts of
+# `bench_nlu.py --aggregates`, docs/nlu.md): stories of debt, pregnancy or a violent
 # husband sound desperate without being a cry for help, and the person still needs their answer.
 CRISIS_BESIDE_ANSWER = 0.8
 # A fainter sign still puts the crisis lines on top of the reply (a "Ý bạn là…?" has them
