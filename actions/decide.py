@@ -9,10 +9,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from actions.base import Action, offer_answers
+from actions.base import Action, emergency_line, offer_answers
 from actions.clarify import ClarifyAction
 from actions.country import ChooseCountryAction, NoCountryAction
-from actions.emergency import EMERGENCY_TOPICS, ShowEmergencyAction, emergency_first
+from actions.emergency import (
+    CRISIS_ANSWER_ID,
+    EMERGENCY_TOPICS,
+    ShowEmergencyAction,
+    crisis_first,
+    emergency_first,
+)
 from actions.reply import KeepQuestion, Reply, SetCountry
 from actions.routes import HelpAction, Route, Situation
 from actions.smalltalk import FeedbackAction, GoodbyeAction, GreetAction, ThanksAction
@@ -36,9 +42,13 @@ def named_country(nlu: NluResult | None) -> str | None:
 
 
 # Words just before a country that say it is where the person was, or is now.
-_PAST = frozenset({"tung", "truoc", "hoi", "cu", "tu", "truoc day", "nam ngoai"})
+_PAST = frozenset(
+    {"tung", "truoc", "hoi", "cu", "tu", "truoc day", "nam ngoai", "xua", "hoi do", "luc do"}
+)
 _COUNTRY_WORDS = frozenset({"nhat", "han", "dai", "loan", "japan", "korea", "taiwan"})
-_NOW = frozenset({"dang", "gio", "h", "hien", "bay gio", "sang", "moi qua", "hien tai", "nay"})
+_NOW = frozenset(
+    {"dang", "gio", "h", "hien", "bay gio", "sang", "moi qua", "hien tai", "nay", "vua qua"}
+)
 
 
 def current_country(nlu: NluResult | None, text: str, stored: str | None) -> str | None:
@@ -140,6 +150,18 @@ class Understood:
 CRISIS_MIN = 0.3
 CRISIS_OVER_ALERT = 0.6
 EMERGENCY_MIN = 0.5
+# Below this, a crisis seen by the classifier alone (no lexicon word) puts the crisis lines on top
+# of the answer to the question asked, not in place of it (0.8: read off the counts of
+# `bench_nlu.py --aggregates`, docs/nlu.md): stories of debt, pregnancy or a violent
+# husband sound desperate without being a cry for help, and the person still needs their answer.
+CRISIS_BESIDE_ANSWER = 0.8
+# A fainter sign still puts the crisis lines on top of the reply (a "Ý bạn là…?" has them
+# already): a cry for help in dialect or metaphor may get no more from the classifier, and two
+# lines too many cost little.
+CRISIS_LINES_MIN = 0.2
+# The emergency answers whose own numbers are of one kind: on the safety path both numbers come
+# first (someone beaten and bleeding needs the ambulance and the police).
+ONE_KIND_ANSWERS = frozenset({"ambulance", "police"})
 
 
 def safety_kind(understood: Understood) -> str | None:
@@ -183,6 +205,8 @@ def respond(
         and nlu.intent != "choose_country"
     )
     answer_country = named or country
+    if nlu is not None and nlu.confidence < threshold:
+        nlu = _with_crisis_suggestion(nlu, understood.crisis)
     main = decide(nlu, text, answer_country if switch else country, repo, threshold=threshold)
     if switch and named is not None:
         note = _("Đã chuyển sang {flag} {country}.").format(
@@ -198,6 +222,12 @@ def respond(
         main = replace(main, effects=(*main.effects, keep))
     also = _also(understood.second, main, answer_country, repo)
     kind = safety_kind(understood)
+    if kind == "suicide" and _crisis_beside(understood, main) and answer_country is not None:
+        # The crisis lines first, in the same message, then the answer; the crisis answer and
+        # what else was asked one press away.
+        return [
+            offer_answers(crisis_first(main, repo, answer_country), repo, (CRISIS_ANSWER_ID, *also))
+        ]
     if kind == "suicide":
         # What else was understood, as buttons; not a search guess (it may be far off).
         shown = main.answer.id if main.answer is not None and nlu is not None else None
@@ -206,10 +236,17 @@ def respond(
         return [replace(crisis, effects=main.effects)]
     if also and main.answer is not None:
         main = offer_answers(main, repo, also)
+    faint = kind is None and understood.alert_kind is None and understood.crisis >= CRISIS_LINES_MIN
+    shown_topic = main.answer.id if main.answer is not None else None
+    if faint and shown_topic not in EMERGENCY_TOPICS and main.kind != "clarify":
+        main = crisis_first(main, repo, answer_country)
     if kind is None and not understood.nlu_down:
         return [main]
     understood_topic = main.answer is not None and nlu is not None
     if understood_topic and answer_country is not None and main.answer is not None:
+        if main.answer.id in ONE_KIND_ANSWERS:
+            line = emergency_line(repo, answer_country)
+            return [replace(main, kind="emergency", message=f"{line}\n\n{main.message}")]
         if main.answer.id in EMERGENCY_TOPICS:
             return [replace(main, kind="emergency")]
         return [emergency_first(main, repo, answer_country, kind)]
@@ -220,6 +257,29 @@ def respond(
     if (main.answer is not None and not guess) or changes:
         return [emergency.run(repo), main]
     return [replace(emergency.run(repo), effects=main.effects)]
+
+
+def _with_crisis_suggestion(nlu: NluResult, crisis: float) -> NluResult:
+    """An unsure result whose message shows a faint sign of a crisis: the crisis answer is
+    among the "Ý bạn là…?" suggestions (second, after the likeliest topic)."""
+    crisis_intent = next(i for i, kind in EMERGENCY_INTENTS.items() if kind == "suicide")
+    top = [intent for intent, _p in nlu.ranking[:2]]
+    if crisis < CRISIS_LINES_MIN or crisis_intent in top:
+        return nlu
+    rest = tuple(item for item in nlu.ranking[1:] if item[0] != crisis_intent)
+    ranking = (*nlu.ranking[:1], (crisis_intent, crisis), *rest)
+    return replace(nlu, ranking=ranking)
+
+
+def _crisis_beside(understood: Understood, main: Reply) -> bool:
+    """A weak crisis signal of the classifier alone, beside a clear answer to another topic."""
+    return (
+        understood.alert_kind is None
+        and understood.crisis < CRISIS_BESIDE_ANSWER
+        and understood.nlu is not None
+        and main.answer is not None
+        and main.answer.id not in EMERGENCY_TOPICS
+    )
 
 
 def _also(

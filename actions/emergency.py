@@ -49,6 +49,18 @@ def emergency_first(reply: Reply, repo: ContentRepository, country: str, kind: s
     return replace(reply, kind="emergency", message=message)
 
 
+def crisis_first(reply: Reply, repo: ContentRepository, country: str | None) -> Reply:
+    """The reply with the crisis lines on top (the country's, or every country's with its flag
+    when the country is not known): one message, the lines first."""
+    lines: list[str] = []
+    for code in (country,) if country else COUNTRY_CODES:
+        found = crisis_lines(repo, code) or [emergency_line(repo, code)]
+        lines += found if country else [f"{COUNTRIES[code].flag} {line}" for line in found]
+    heading = "\n".join([_intro("suicide", False), *lines])
+    message = f"{heading}\n\n{reply.message}" if reply.message else heading
+    return replace(reply, kind="emergency", message=message)
+
+
 def _intro(kind: str | None, nlu_down: bool) -> str:
     if kind == "medical":
         return _("Nếu có người ốm nặng hoặc bị thương, hãy gọi cấp cứu ngay. Gọi miễn phí.")

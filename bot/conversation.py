@@ -83,6 +83,7 @@ class Turn:
     nlu_down: bool = False
     alert: Alert | None = None
     replies: list[Reply] = field(default_factory=list)
+    crisis: float = 0.0  # the classifier's strongest sign of a crisis in any part
 
 
 def _answer_text(reply: Reply, fmt: Format) -> str:
@@ -208,7 +209,7 @@ class Conversation:
         threshold = self._settings.nlu_confidence_threshold
         route = text_route(understood, threshold, urgent=alert is not None)
         replies, messages = await self._exchange(user_key, route)
-        return Turn(messages, understood.nlu, nlu_down, alert, replies)
+        return Turn(messages, understood.nlu, nlu_down, alert, replies, understood.crisis)
 
     async def _understand(self, text: str) -> tuple[Understanding | None, bool]:
         """What the NLU understood, or ``(None, True)`` when it is down, slow or broken."""

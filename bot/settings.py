@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     # every pooled connection for every request).
     nlu_connections: int = 8
     # Below this the bot asks "Ý bạn là…?" (chosen on the realistic set's sweep, docs/nlu.md).
-    nlu_confidence_threshold: float = 0.35
+    nlu_confidence_threshold: float = 0.40
     rasa_venv: Path = REPO_ROOT / ".venv-rasa"
     nlu_model_dir: Path = REPO_ROOT / "models"
     # Where `nlu serve` says which URL and token it listens on, for chat/ask to reuse it.

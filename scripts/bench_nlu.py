@@ -16,6 +16,7 @@ of ``tests/realistic`` in each form (as written, without diacritics, teencode) t
     .venv/bin/python scripts/bench_nlu.py --reuse          # ours, reuse the trained model
     .venv/bin/python scripts/bench_nlu.py --compare nlu_data/alternatives/*.yml
     .venv/bin/python scripts/bench_nlu.py --errors 40      # also print 40 wrong replies
+    .venv/bin/python scripts/bench_nlu.py --aggregates 30  # counts only: missed topics, pairs
 
 Targets (issue #8): top-1 ≥ 0.95 in each form; emergency and crisis recall 100%; confidently
 wrong ≤ 2%; clarify hit ≥ 90%; training ≤ 3 min on 2 cores; p50 ≤ 20 ms, p95 ≤ 60 ms;
@@ -150,6 +151,86 @@ def print_errors(scores: list[realistic.Score], limit: int) -> None:
     print("most missed topics: " + ", ".join(f"{t} {n}" for t, n in missed.most_common(12)))
 
 
+def print_aggregates(scores: list[realistic.Score], limit: int) -> None:
+    """Counts only, never a message's text: which topics are missed, what they are taken for,
+    and where the safety path failed (to decide which training data or rule is weak)."""
+    print("\nper expected topic (all forms): n, top-1, confidently wrong, clarify")
+    by_topic: dict[str, list[realistic.Score]] = {}
+    for s in scores:
+        by_topic.setdefault(s.case.topics[0], []).append(s)
+    rows = sorted(by_topic.items(), key=lambda kv: sum(x.topic_ok for x in kv[1]) / len(kv[1]))
+    for topic, chosen in rows[:limit]:
+        ok = sum(x.topic_ok and x.country_ok for x in chosen)
+        cw = sum(x.confidently_wrong for x in chosen)
+        cl = sum(x.clarify for x in chosen)
+        print(f"  {topic:<34} {len(chosen):>3} {ok / len(chosen):>6.2f} {cw:>4} {cl:>4}")
+    pairs = Counter(
+        (s.case.topics[0], "CLARIFY" if s.clarify else str(s.answer_id))
+        for s in scores
+        if not s.topic_ok
+    )
+    print("most frequent (expected → got), all forms:")
+    for (want, got), n in pairs.most_common(limit):
+        print(f"  {n:>3}  {want} → {got}")
+    wrong_country = Counter(
+        (s.case.country, s.answer_country) for s in scores if s.topic_ok and not s.country_ok
+    )
+    print(
+        "right topic, wrong country (want → got): "
+        + ", ".join(f"{w}→{g} {n}" for (w, g), n in wrong_country.most_common())
+    )
+    for form in realistic.FORMS:
+        missed = [s for s in scores if s.form == form and s.emergency_ok is False]
+        kinds = Counter(
+            (
+                s.case.emergency,
+                "clarify" if s.clarify else str(s.answer_id),
+                "same-country" if s.answer_country in {None, s.case.country} else "other-country",
+            )
+            for s in missed
+        )
+        tags = Counter(t for s in missed for t in s.case.tags)
+        print(
+            f"safety misses [{form}]: {len(missed)} "
+            + ", ".join(f"{k}/{a}/{c} {n}" for (k, a, c), n in kinds.most_common())
+            + (" | tags " + ", ".join(f"{t} {n}" for t, n in tags.most_common(8)) if tags else "")
+        )
+    for s in (s for s in scores if s.emergency_ok is False):
+        print(
+            f"  miss [{s.form}] want {s.case.emergency} ({s.case.country}, stored {s.case.stored})"
+            f": crisis {s.crisis:.2f}, lexicon {s.alert}, shown {s.answer_id} ({s.answer_country})"
+            f"{' clarify' if s.clarify else ''}"
+        )
+    print("classifier crisis signal without a suicide lexicon term: buckets → cries / others")
+    for low, high in ((0.1, 0.15), (0.15, 0.2), (0.2, 0.25), (0.25, 0.3), (0.3, 0.6), (0.6, 1.1)):
+        chosen = [s for s in scores if s.alert != "suicide" and low <= s.crisis < high]
+        cries = sum(s.case.emergency == "suicide" for s in chosen)
+        print(f"  [{low:.2f}, {high:.2f}): {cries} / {len(chosen) - cries}")
+    print("  of which the main intent is another topic: cries / others")
+    for low, high in ((0.3, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.1)):
+        chosen = [
+            s
+            for s in scores
+            if s.alert != "suicide"
+            and low <= s.crisis < high
+            and s.intent not in {None, "mental_health_crisis"}
+        ]
+        cries = sum(s.case.emergency == "suicide" for s in chosen)
+        print(f"  [{low:.2f}, {high:.2f}): {cries} / {len(chosen) - cries}")
+    print("suicide lexicon term matched: classifier crisis buckets → cries / others")
+    for low, high in ((0.0, 0.1), (0.1, 0.3), (0.3, 0.6), (0.6, 1.1)):
+        chosen = [s for s in scores if s.alert == "suicide" and low <= s.crisis < high]
+        cries = sum(s.case.emergency == "suicide" for s in chosen)
+        print(f"  [{low:.2f}, {high:.2f}): {cries} / {len(chosen) - cries}")
+    print("margin sweep (estimate: answered when confidence ≥ settings threshold and margin ≥ m):")
+    for m in (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3):
+        answered = [s for s in scores if not s.clarify and (s.margin or 0) >= m]
+        wrong = sum(s.confidently_wrong for s in answered)
+        right = sum(s.topic_ok for s in answered if s.answer_id is not None)
+        n = len(scores)
+        print(f"  m {m:.2f}: right answered {right / n:.3f}, wrong answered {wrong / n:.3f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=model.CONFIG, help="pipeline config")
@@ -159,6 +240,9 @@ def main() -> int:
     parser.add_argument("--threshold", type=float, help="confidence threshold (default: settings)")
     parser.add_argument("--cases", type=Path, default=realistic.REALISTIC_DIR, help="test set")
     parser.add_argument("--errors", type=int, default=0, help="print this many wrong replies")
+    parser.add_argument(
+        "--aggregates", type=int, default=0, help="print counts only (no text): this many rows"
+    )
     args = parser.parse_args()
 
     settings = Settings()
@@ -181,6 +265,8 @@ def main() -> int:
         print_sweep(scores)
         if args.errors:
             print_errors(scores, args.errors)
+        if args.aggregates:
+            print_aggregates(scores, args.aggregates)
     return 0
 
 

@@ -33,11 +33,12 @@ TOPICS = {
 
 # Per form, a little under the figures measured on 2026-12-01 (docs/nlu.md): top-1 at least,
 # confidently wrong at most, clarify hit at least, emergency recall and crisis recall at least.
-# The targets are higher (emergency and crisis recall 100%); these catch a regression.
+# The targets are higher (top-1 0.95, confidently wrong 2 %); these catch a regression. Emergency
+# and crisis recall were 100 % in every form: one miss in a form still passes, two fail.
 THRESHOLDS = {
-    "written": (0.82, 0.15, 0.75, 0.98, 0.96),
-    "plain": (0.81, 0.16, 0.75, 0.98, 0.96),
-    "teencode": (0.80, 0.17, 0.45, 0.97, 0.96),
+    "written": (0.87, 0.10, 0.75, 0.98, 0.98),
+    "plain": (0.86, 0.11, 0.75, 0.98, 0.98),
+    "teencode": (0.85, 0.12, 0.55, 0.98, 0.98),
 }
 
 

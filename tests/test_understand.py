@@ -135,6 +135,12 @@ def test_a_crisis_seen_only_in_the_whole_story_still_counts() -> None:
         ),
         ("hồi trước em ở Hàn", [("ở Hàn", "korea")], "tw", None),
         ("Em chuyển từ Hàn qua Nhật làm", [("qua Nhật", "japan")], "jp", "jp"),
+        (
+            "ngày xưa chị làm bên Hàn, chị ở Đài Trung 3 năm nay",
+            [("bên Hàn", "korea"), ("Đài Trung", "taiwan")],
+            None,
+            "tw",
+        ),
     ],
 )
 def test_the_current_country_of_a_story(
@@ -151,7 +157,7 @@ def test_the_current_country_of_a_story(
 
 def test_a_cry_for_help_gets_the_crisis_lines_first(shipped: ContentRepository) -> None:
     text = "nợ môi giới nhiều quá, đêm nào em cũng nghĩ nhảy xuống cho xong"
-    understood = Understood(result("debt_fees", 0.8), text, crisis=0.6)
+    understood = Understood(result("debt_fees", 0.8), text, crisis=0.85)
     [reply] = respond(understood, "tw", shipped, threshold=THRESHOLD)
     crisis_phones = [p for c in shipped.contacts("tw", kind="crisis") for p in c.phones]
     assert crisis_phones and reply.kind == "emergency"
@@ -159,6 +165,55 @@ def test_a_cry_for_help_gets_the_crisis_lines_first(shipped: ContentRepository) 
     assert any(phone in line for phone in crisis_phones for line in first_lines)
     assert reply.answer is not None and reply.answer.id == "mental-health-crisis"
     assert "debt-fees" in answer_buttons(reply)  # what else was asked, one press away
+
+
+def test_a_weak_crisis_signal_puts_the_lines_on_top_of_the_answer(
+    shipped: ContentRepository,
+) -> None:
+    text = (
+        "bầu 3 tháng mà chồng bỏ, em không biết sống sao, chỗ nào giúp người mang thai ngoài ý muốn"
+    )
+    understood = Understood(result("unplanned_pregnancy", 0.8), text, crisis=0.4)
+    [reply] = respond(understood, "jp", shipped, threshold=THRESHOLD)
+    crisis_phones = [p for c in shipped.contacts("jp", kind="crisis") for p in c.phones]
+    assert reply.kind == "emergency" and reply.answer is not None
+    assert reply.answer.id == "unplanned-pregnancy"  # the question asked is still answered
+    heading = reply.message.split("\n\n")[0]
+    assert any(phone in heading for phone in crisis_phones)
+    assert "mental-health-crisis" in answer_buttons(reply)
+
+
+def test_a_faint_crisis_signal_adds_the_lines_to_any_reply(shipped: ContentRepository) -> None:
+    text = "mệt quá rồi, chắc nghỉ luôn cho xong"
+    answer = result("stress_loneliness", 0.7)
+    [reply] = respond(Understood(answer, text, crisis=0.25), "kr", shipped, threshold=THRESHOLD)
+    crisis_phones = [p for c in shipped.contacts("kr", kind="crisis") for p in c.phones]
+    assert reply.answer is not None and reply.answer.id == "stress-loneliness"
+    assert any(phone in reply.message.split("\n\n")[0] for phone in crisis_phones)
+    # No country known yet: every country's crisis lines, then the question for the country.
+    [reply] = respond(Understood(answer, text, crisis=0.25), None, shipped, threshold=THRESHOLD)
+    for code in ("jp", "kr", "tw"):
+        phones = [p for c in shipped.contacts(code, kind="crisis") for p in c.phones]
+        assert any(phone in reply.message for phone in phones), code
+    # Unsure of the topic: "Ý bạn là…?" shows the crisis lines anyway.
+    unsure = result("stress_loneliness", 0.3, ("work_compensation", 0.2))
+    [reply] = respond(Understood(unsure, text, crisis=0.25), "kr", shipped, threshold=THRESHOLD)
+    assert reply.kind == "clarify" and any(phone in reply.message for phone in crisis_phones)
+    assert "mental-health-crisis" in answer_buttons(reply)  # offered among the suggestions
+    # Below the faint level nothing is added on top.
+    [reply] = respond(Understood(answer, text, crisis=0.05), "kr", shipped, threshold=THRESHOLD)
+    assert not any(phone in reply.message.split("\n\n")[0] for phone in crisis_phones)
+
+
+def test_an_ambulance_answer_on_the_safety_path_shows_both_numbers(
+    shipped: ContentRepository,
+) -> None:
+    text = "thằng kia đánh bạn em chảy máu đầu nhiều lắm"
+    understood = Understood(result("ambulance", 0.8), text, alert_kind="police")
+    [reply] = respond(understood, "kr", shipped, threshold=THRESHOLD)
+    assert reply.answer is not None and reply.answer.id == "ambulance"
+    heading = reply.message.split("\n\n")[0]
+    assert "119" in heading and "112" in heading
 
 
 def test_an_emergency_comes_as_one_message_with_the_numbers_on_top(

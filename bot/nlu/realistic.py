@@ -169,6 +169,9 @@ class Score:
     first_text: str = field(repr=False, default="")
     intent: str | None = None  # the NLU's (combined) intent and confidence
     confidence: float | None = None
+    margin: float | None = None  # the top score minus the second one
+    crisis: float = 0.0  # the classifier's strongest sign of a crisis in any part
+    alert: str | None = None  # the lexicon's kind, if a term matched
 
     @property
     def confidently_wrong(self) -> bool:
@@ -219,7 +222,15 @@ def score(case: Case, form: str, turn: Turn, crisis_numbers: Sequence[str]) -> S
         first,
         turn.nlu.intent if turn.nlu else None,
         turn.nlu.confidence if turn.nlu else None,
+        _margin(turn.nlu.confidence, turn.nlu.ranking) if turn.nlu else None,
+        turn.crisis,
+        turn.alert.kind if turn.alert else None,
     )
+
+
+def _margin(confidence: float, ranking: Sequence[tuple[str, float]]) -> float:
+    scores = sorted((p for _, p in ranking), reverse=True)
+    return confidence - (scores[1] if len(scores) > 1 else 0.0)
 
 
 @dataclass(frozen=True)
