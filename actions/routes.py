@@ -69,13 +69,13 @@ class Route:
     needs_database: bool = False
 
 
-def route_of(action: Callable[[Situation], Action], **options: bool | frozenset[str]) -> Route:
-    """A route that runs one action."""
+def route_of(action: Callable[[Situation], Action]) -> Route:
+    """A route that runs one action (not urgent, no stored state)."""
 
     def decide(situation: Situation, repo: ContentRepository) -> list[Reply]:
         return [action(situation).run(repo)]
 
-    return Route(decide, **options)  # type: ignore[arg-type]
+    return Route(decide)
 
 
 def with_country(make: Callable[[str], Action]) -> Callable[[Situation], Action]:
@@ -344,27 +344,33 @@ BUTTONS: dict[Verb, ButtonKind] = {
 }
 
 
-def button_route(data: str) -> Route:
-    """The route of a pressed button; old or malformed data gets a polite note and the menu."""
+def _pressed(data: str) -> tuple[ButtonKind, tuple[str, ...]] | None:
+    """The kind of button and its arguments; None for data this version does not know."""
     callback = Callback.decode(data)
     kind = BUTTONS.get(callback.verb) if callback is not None else None
-    if callback is None or kind is None:
+    return (kind, callback.args) if kind is not None and callback is not None else None
+
+
+def button_route(data: str) -> Route:
+    """The route of a pressed button; old or malformed data gets a polite note and the menu."""
+    pressed = _pressed(data)
+    if pressed is None:
         return route_of(lambda s: StaleButtonAction())
-    args, make = callback.args, kind.action
+    kind, args = pressed
 
     def decide(situation: Situation, repo: ContentRepository) -> list[Reply]:
-        return [(make(args, situation) or StaleButtonAction()).run(repo)]
+        return [(kind.action(args, situation) or StaleButtonAction()).run(repo)]
 
     return Route(decide, kind.urgent, kind.reads, kind.needs_database)
 
 
 def button_action(data: str, country: str | None) -> Action:
     """The action of a pressed button for someone in ``country`` (for state-free buttons)."""
-    callback = Callback.decode(data)
-    kind = BUTTONS.get(callback.verb) if callback is not None else None
-    if callback is None or kind is None:
+    pressed = _pressed(data)
+    if pressed is None:
         return StaleButtonAction()
-    return kind.action(callback.args, Situation(country)) or StaleButtonAction()
+    kind, args = pressed
+    return kind.action(args, Situation(country)) or StaleButtonAction()
 
 
 def quiet_route(*effects: Effect) -> Route:
