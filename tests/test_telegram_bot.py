@@ -50,6 +50,7 @@ from bot.telegram.app import MENU, build_application, webhook_options
 from bot.telegram.context import TelegramApp
 from bot.telegram.keyboards import main_keyboard
 from bot.telegram.send import send_replies
+from tests.engine_support import FakeRasa
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_DAY = date(2026, 11, 22)
@@ -639,24 +640,10 @@ async def test_two_workers_deliver_an_announcement_each_message_exactly_once(
 
 
 @pytest.fixture
-async def slow_nlu() -> AsyncIterator[str]:
+def slow_nlu(fake_rasa: FakeRasa) -> str:
     """An NLU server that takes 150 ms per message (a loaded Rasa)."""
-
-    async def parse(request: web.Request) -> web.Response:
-        text = (await request.json())["text"]
-        await asyncio.sleep(0.15)
-        return web.json_response(
-            {"intent": {"name": "out_of_scope", "confidence": 0.9}, "entities": [], "text": text}
-        )
-
-    app = web.Application()
-    app.router.add_post("/model/parse", parse)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
-    await runner.cleanup()
+    fake_rasa.delay = 0.15
+    return fake_rasa.url
 
 
 async def test_one_chats_backlog_does_not_hold_the_others_slots(
@@ -916,24 +903,10 @@ def bot_process(fake: FakeBotApi, settings: Settings, nlu_url: str) -> subproces
 
 
 @pytest.fixture
-async def very_slow_nlu() -> AsyncIterator[str]:
+def very_slow_nlu(fake_rasa: FakeRasa) -> str:
     """An NLU server that takes 2 s per message: a crash finds every update half answered."""
-
-    async def parse(request: web.Request) -> web.Response:
-        text = (await request.json())["text"]
-        await asyncio.sleep(2.0)
-        return web.json_response(
-            {"intent": {"name": "out_of_scope", "confidence": 0.9}, "entities": [], "text": text}
-        )
-
-    app = web.Application()
-    app.router.add_post("/model/parse", parse)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
-    await runner.cleanup()
+    fake_rasa.delay = 2.0
+    return fake_rasa.url
 
 
 @pytest.mark.e2e  # two real processes, one killed: ~10 s
