@@ -31,14 +31,15 @@ TOPICS = {
     for answer in chapter["answers"]
 }
 
-# Per form, a little under the figures measured on 2026-12-01 (docs/nlu.md): top-1 at least,
-# confidently wrong at most, clarify hit at least, emergency recall and crisis recall at least.
-# The targets are higher (top-1 0.95, confidently wrong 2 %); these catch a regression. Emergency
-# and crisis recall were 100 % in every form: one miss in a form still passes, two fail.
+# Per form, a little under the figures measured on 2026-12-01, third round (docs/nlu.md): top-1 at
+# least, confidently wrong at most, clarify hit at least, emergency recall and crisis recall at
+# least. The targets are higher (top-1 0.95, confidently wrong 2 %); these catch a regression.
+# Clarify hit rests on ~15 clarify replies per form, so its margin is wider. Emergency and crisis
+# recall were 100 % in every form: one miss in a form still passes, two fail.
 THRESHOLDS = {
-    "written": (0.87, 0.10, 0.75, 0.98, 0.98),
-    "plain": (0.86, 0.11, 0.75, 0.98, 0.98),
-    "teencode": (0.85, 0.12, 0.55, 0.98, 0.98),
+    "written": (0.90, 0.07, 0.80, 0.98, 0.98),
+    "plain": (0.89, 0.075, 0.80, 0.98, 0.98),
+    "teencode": (0.885, 0.075, 0.80, 0.98, 0.98),
 }
 
 

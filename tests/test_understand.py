@@ -76,7 +76,8 @@ def test_a_topic_asked_in_one_part_beats_small_talk_of_the_whole() -> None:
     pieces = [result("greet", 0.95), result("choose_country", 0.9), result("find_clinic", 0.8)]
     understood = combine(whole, pieces)
     assert understood.result.intent == "find_clinic"
-    assert understood.result.confidence == pytest.approx(0.55)
+    # 0.8 × 0.3 for the whole + 0.2 × the mean of its two best parts (0.8 and none)
+    assert understood.result.confidence == pytest.approx(0.32)
     assert understood.parts == 3
 
 
@@ -95,7 +96,11 @@ def test_a_second_clear_question_is_kept_and_a_crisis_part_is_seen() -> None:
 
 def test_a_crisis_seen_only_in_the_whole_story_still_counts() -> None:
     whole = result("mental_health_crisis", 0.5, ("stress_loneliness", 0.4))
-    pieces = [result("stress_loneliness", 0.8), result("debt_fees", 0.7)]
+    pieces = [
+        result("stress_loneliness", 0.8),
+        result("debt_fees", 0.7, ("stress_loneliness", 0.3)),
+        result("stress_loneliness", 0.7),
+    ]
     understood = combine(whole, pieces)
     assert understood.crisis == 0.5  # the safety path takes it
     assert understood.result.intent == "stress_loneliness"  # the topic is still the story's
