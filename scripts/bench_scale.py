@@ -26,7 +26,8 @@ by whom — the workers, nginx, the Rasa servers, PostgreSQL (server and backend
 other process on the machine (on a shared machine, other people's work) — and PostgreSQL's own
 counters (transactions and new connections per update). When the cores are all busy, more
 workers cannot add throughput: they only share the same two cores with more processes.
-``--profile DIR`` writes a cProfile of the first worker of each phase (its event loop thread).
+``--profile DIR`` writes a cProfile of the first worker of each phase (its event loop thread,
+timed by that thread's CPU clock).
 """
 
 from __future__ import annotations
@@ -256,7 +257,7 @@ class Cluster:
             log = (self.tmp / f"worker-{count}-{index}.log").open("wb")
             self.workers.append(
                 subprocess.Popen(
-                    [sys.executable, *self.profiler(count, index), "-m", "bot", "telegram"],
+                    self.worker_command(count, index),
                     cwd=REPO_ROOT,
                     env=self.worker_env(index, port, nginx_port, nlu_port),
                     stdout=log,
@@ -267,12 +268,25 @@ class Cluster:
         await self.fake.wait_for(lambda: self.fake.webhook is not None, timeout=120)
         await self.wait_ready(ports)
 
-    def profiler(self, count: int, index: int) -> list[str]:
-        """``-m cProfile -o …`` for the first worker with ``--profile`` (its main thread)."""
+    def worker_command(self, count: int, index: int) -> list[str]:
+        """``python -m bot telegram``; the first worker with ``--profile`` runs under cProfile
+        timed by its main thread's CPU clock (``time.thread_time``): on a shared machine a
+        wall-clock profile charges the time a process waits for a core to whatever call it was
+        in (a socket ``send`` looked like the bot's biggest cost)."""
         if not self.args.profile or index:
-            return []
+            return [sys.executable, "-m", "bot", "telegram"]
         self.args.profile.mkdir(parents=True, exist_ok=True)
-        return ["-m", "cProfile", "-o", str(self.args.profile / f"worker-{count}.prof")]
+        out = self.args.profile / f"worker-{count}.prof"
+        code = (
+            "import cProfile, runpy, sys, time\n"
+            "profile = cProfile.Profile(time.thread_time)\n"
+            "sys.argv = ['bot', 'telegram']\n"
+            "try:\n"
+            "    profile.runcall(runpy.run_module, 'bot', run_name='__main__', alter_sys=True)\n"
+            "finally:\n"
+            f"    profile.dump_stats({str(out)!r})\n"
+        )
+        return [sys.executable, "-c", code]
 
     async def wait_ready(self, ports: list[int]) -> None:
         """Every worker answers on its port (a POST without the secret gets 403)."""
