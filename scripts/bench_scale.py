@@ -82,18 +82,23 @@ def free_port() -> int:
     return port
 
 
-def split_cpu(pids: list[int]) -> tuple[float, float]:
-    """(user, system) CPU seconds of these processes (the bot workers: no children)."""
+def split_cpu(pids: list[int]) -> tuple[float, float, float]:
+    """(user, system, main thread's user + system) CPU seconds of these processes (the bot
+    workers: no children). The main thread runs the event loop; the others are the database
+    threads (SQLAlchemy and psycopg in ``asyncio.to_thread`` and the engine's pools)."""
     import psutil
 
-    user = system = 0.0
+    user = system = main = 0.0
     for pid in pids:
         try:
-            times = psutil.Process(pid).cpu_times()
+            process = psutil.Process(pid)
+            times = process.cpu_times()
+            threads = process.threads()
         except psutil.NoSuchProcess:
             continue
         user, system = user + times.user, system + times.system
-    return user, system
+        main += sum(t.user_time + t.system_time for t in threads if t.id == pid)
+    return user, system, main
 
 
 def tree_cpu(pids: list[int]) -> float:
@@ -548,7 +553,7 @@ async def phase(
             figures, used = await load(args, fake, users, {**groups})
             api_calls = len(fake.calls) - calls_before
             used["bench"] = own_cpu() - bench_before
-            user_cpu, system_cpu = (
+            user_cpu, system_cpu, main_cpu = (
                 a - b for a, b in zip(split_cpu(groups["workers"]), split_before, strict=True)
             )
             await asyncio.sleep(1.0)  # PostgreSQL publishes its counters about every second
@@ -565,7 +570,9 @@ async def phase(
                 print(line)
             print(
                 f"    workers: user {user_cpu / sent * 1000:.1f} + system "
-                f"{system_cpu / sent * 1000:.1f} ms per update; PostgreSQL: "
+                f"{system_cpu / sent * 1000:.1f} ms per update (event loop thread "
+                f"{main_cpu / sent * 1000:.1f}, other threads "
+                f"{(user_cpu + system_cpu - main_cpu) / sent * 1000:.1f}); PostgreSQL: "
                 f"{(pg_after['transactions'] - pg_before['transactions']) / sent:.1f} "
                 f"transactions and {(pg_after['sessions'] - pg_before['sessions']) / sent:.2f} "
                 f"new connections per update; {api_calls / sent:.1f} Bot API calls per update"
