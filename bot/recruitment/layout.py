@@ -141,7 +141,9 @@ def render_png(
             y = _draw_text(draw, block.text, block.size, face, block.color, y, margin, inner, scale)
     page = canvas.crop((0, 0, width, y + margin))
     out = io.BytesIO()
-    page.save(out, format="PNG", optimize=True)
+    # zlib's default level, not ``optimize`` (its highest): a card file 3 % larger, drawn in a
+    # third of the CPU (65 ms instead of 200; Telegram re-encodes photos anyway).
+    page.save(out, format="PNG")
     return out.getvalue()
 
 
