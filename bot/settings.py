@@ -37,7 +37,11 @@ class Settings(BaseSettings):
     # With several workers behind one URL, one registering the webhook is enough (all may).
     telegram_webhook_register: bool = True
     telegram_webhook_max_connections: int = 40
-    telegram_connections: int = 16  # HTTP connections to the Bot API for sending
+    # HTTP connections to the Bot API for sending. httpcore looks at every pooled connection on
+    # every request and response (a system call or two for each idle one): a pool sized for
+    # the traffic, not for the worst burst. 8 carry 40 calls a second at 200 ms each, well over
+    # a worker's share of Telegram's ~30 messages/s; more calls wait for a free connection.
+    telegram_connections: int = 8
     # Telegram's limit is about 30 messages a second for the whole bot: with N workers, 30 / N.
     telegram_messages_per_second: float = 30.0
     bot_username: str = "TroLyLaoDongBot"  # for deep links t.me/<bot>?start=<code>
@@ -58,9 +62,9 @@ class Settings(BaseSettings):
     nlu_port: int = 5005
     nlu_timeout_seconds: float = 2.0
     # Connections to the NLU per process: a Rasa server parses one message at a time, so a few
-    # per server keep them busy; more only queue there (and cost the bot CPU: httpcore scans
-    # every pooled connection for every request).
-    nlu_connections: int = 8
+    # per worker keep two servers busy; more only queue there (and cost the bot CPU: httpcore
+    # scans every pooled connection for every request).
+    nlu_connections: int = 4
     # Below this the bot asks "Ý bạn là…?" (chosen on the realistic set's sweep, docs/nlu.md).
     nlu_confidence_threshold: float = 0.40
     rasa_venv: Path = REPO_ROOT / ".venv-rasa"
