@@ -73,7 +73,13 @@ def apply(session: Session, user: User, replies: Iterable[Reply], today: date) -
         elif isinstance(effect, RecordSignup):
             _record_signup(session, user, effect.payload, today)
         elif isinstance(effect, CountTopicOpen):
-            companies.count_topic_open(session, user.id, effect.country, effect.answer_id, today)
+            # Only someone who came with a company's link is counted, and such a person always
+            # has the code in ``start_payload`` (written with the sign-up, below): everyone else
+            # is not looked up in company_signups (a query for most answers shown).
+            if user.start_payload is not None:
+                companies.count_topic_open(
+                    session, user.id, effect.country, effect.answer_id, today
+                )
         else:
             _apply_recruitment(session, user, effect, today)
     return locale
