@@ -208,6 +208,7 @@ def respond(
     if nlu is not None and nlu.confidence < threshold:
         nlu = _with_crisis_suggestion(nlu, understood.crisis)
     main = decide(nlu, text, answer_country if switch else country, repo, threshold=threshold)
+    note = ""
     if switch and named is not None:
         note = _("Đã chuyển sang {flag} {country}.").format(
             flag=COUNTRIES[named].flag, country=country_name(named)
@@ -253,6 +254,12 @@ def respond(
     emergency = ShowEmergencyAction(answer_country, kind=kind, nlu_down=understood.nlu_down)
     # A search guess does not follow an alarm (it may be far off, e.g. for "muốn chết").
     guess = kind is not None and nlu is None
+    if main.kind == "clarify":
+        # "Ý bạn là…?" after the emergency numbers only adds noise to a frightening moment: the
+        # numbers answer; the country switch, if any, is said on top of them.
+        alarm = emergency.run(repo)
+        message = f"{note}\n{alarm.message}" if note else alarm.message
+        return [replace(alarm, message=message, effects=main.effects)]
     changes = any(not isinstance(effect, KeepQuestion) for effect in main.effects)
     if (main.answer is not None and not guess) or changes:
         return [emergency.run(repo), main]
