@@ -40,6 +40,19 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+async def test_a_token_that_starts_with_a_dash_is_still_one_value(tmp_path: Path) -> None:
+    # secrets.token_urlsafe starts with "-" once in 64 starts.
+    port, token = free_port(), "-Zq_9-dash-first"
+    command, env = fake_rasa(port, tmp_path / "rasa.log")
+    endpoint = NluEndpoint(f"http://127.0.0.1:{port}", token)
+    client = NluClient(endpoint.url, token, 1.0)
+    try:
+        async with supervised(endpoint, lambda: spawn(command, token, tmp_path / "rasa.log", env)):
+            assert (await client.parse("xin chào")).intent == "greet"
+    finally:
+        await client.aclose()
+
+
 async def test_the_server_is_restarted_when_it_dies_and_its_token_is_not_shown(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

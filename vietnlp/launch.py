@@ -2,7 +2,7 @@
 dies with its parent.
 
 ``python vietnlp/launch.py <parent pid> <module> <args…>`` reads one line from standard input —
-the auth token — and runs ``python -m <module> <args…> --auth-token <token>`` in this process.
+the auth token — and runs ``python -m <module> <args…> --auth-token=<token>`` in this process.
 ``ps`` shows every process's command line to every user of the machine, and Rasa takes its
 token only as an argument; ``sys.argv`` changed here is not what ``ps`` shows.
 
@@ -39,8 +39,15 @@ def main(argv: list[str]) -> None:
     token = sys.stdin.readline().strip()
     sys.stdin.close()
     sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - for the rest of the process
-    sys.argv = [module, *args, *(["--auth-token", token] if token else [])]
+    sys.argv = module_argv(module, args, token)
     runpy.run_module(module, run_name="__main__", alter_sys=True)
+
+
+def module_argv(module: str, args: list[str], token: str) -> list[str]:
+    """The module's command line with the token. ``--auth-token=<token>`` in one word: a random
+    URL-safe token starts with "-" once in 64, and ``--auth-token -x…`` then reads as a missing
+    value followed by an unknown option (Rasa exited with code 2 and the bot ran without NLU)."""
+    return [module, *args, *([f"--auth-token={token}"] if token else [])]
 
 
 if __name__ == "__main__":
