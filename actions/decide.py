@@ -43,11 +43,15 @@ def named_country(nlu: NluResult | None) -> str | None:
 
 # Words just before a country that say it is where the person was, or is now.
 _PAST = frozenset(
-    {"tung", "truoc", "hoi", "cu", "tu", "truoc day", "nam ngoai", "xua", "hoi do", "luc do"}
+    {"tung", "truoc", "cu", "tu", "truoc day", "nam ngoai", "xua", "hoi do", "luc do", "hoi xua"}
 )
+# "hồi" (back then) folds to "hoi" like "hỏi" (to ask: "cho em hỏi … ở Đài …"): it marks the past
+# only when typed with its accent.
+_HOI_PAST = re.compile(r"(?<!\w)hồi(?!\w)")
 _COUNTRY_WORDS = frozenset({"nhat", "han", "dai", "loan", "japan", "korea", "taiwan"})
 _NOW = frozenset(
     {"dang", "gio", "h", "hien", "bay gio", "sang", "moi qua", "hien tai", "nay", "vua qua"}
+    | {"tu luc", "tu khi", "ke tu"}  # "từ lúc qua Đài Trung": since coming, so there now
 )
 
 
@@ -68,6 +72,7 @@ def current_country(nlu: NluResult | None, text: str, stored: str | None) -> str
         # The words before it in the same clause ("hồi trước em làm thực tập sinh ở Nhật, …").
         clause = re.split(r"[.,;!?\n]", text[max(0, entity.start - 80) : entity.start])[-1]
         before = normalise(clause).split()[-10:]
+        hoi_past = _HOI_PAST.search(clause.lower()) is not None
         weight = 0
         for i in range(len(before) - 1, -1, -1):  # the marker nearest to the country decides
             if before[i] in _COUNTRY_WORDS:  # "từ Hàn qua Nhật": "từ" is Korea's, not Japan's
@@ -76,7 +81,7 @@ def current_country(nlu: NluResult | None, text: str, stored: str | None) -> str
             if words & _NOW:
                 weight = 1
                 break
-            if words & _PAST:
+            if words & _PAST or (before[i] == "hoi" and hoi_past):
                 weight = -1
                 break
         named.append((weight, code))

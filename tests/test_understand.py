@@ -139,6 +139,12 @@ def test_a_crisis_seen_only_in_the_whole_story_still_counts() -> None:
             "tw",
         ),
         ("hồi trước em ở Hàn", [("ở Hàn", "korea")], "tw", None),
+        ("hồi ở Hàn em làm xây dựng", [("ở Hàn", "korea")], "tw", None),
+        # "hỏi" (ask) is not "hồi" (back then), with or without accents
+        ("cho e hỏi thẻ NHI ở Đài có dùng liền ko", [("ở Đài", "taiwan")], "jp", "tw"),
+        ("cho e hoi the NHI o Dai Loan co dung lien ko", [("Dai Loan", "taiwan")], "jp", "tw"),
+        # "từ lúc qua …": since coming there, so there now
+        ("cty giu ho chieu cua e tu luc qua Dai Trung", [("Dai Trung", "taiwan")], "jp", "tw"),
         ("Em chuyển từ Hàn qua Nhật làm", [("qua Nhật", "japan")], "jp", "jp"),
         (
             "ngày xưa chị làm bên Hàn, chị ở Đài Trung 3 năm nay",
