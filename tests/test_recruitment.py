@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import random
 import shutil
+import time
+import weakref
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +24,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from actions.recruitment import EmergencyCardAction
 from bot.content.publish import publish
 from bot.content.repository import ContentRepository
+from bot.db import make_engine, make_session_factory
 from bot.i18n import use_locale
+from bot.migrate import upgrade
 from bot.models.recruitment import AlertDelivery, CompanySignup
 from bot.models.users import User
 from bot.recruitment import alerts, card, fonts, quiz
@@ -171,7 +175,7 @@ def test_without_the_cjk_font_the_card_command_still_gives_the_numbers(
     repo: ContentRepository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(fonts, "NOTO_CJK_DIRS", (tmp_path / "no-fonts",))  # not installed
-    monkeypatch.setattr(card, "_cache", {})
+    monkeypatch.setattr(card, "_caches", weakref.WeakKeyDictionary())
     reply = EmergencyCardAction("kr").run(repo)
     assert reply.image is None and reply.kind == "emergency"
     assert reply.answer is not None and reply.answer.id == "emergency-numbers"
@@ -194,13 +198,41 @@ def test_card_is_an_image_that_follows_a_content_fix(
     for path in content.rglob("*.yml"):
         text = path.read_text(encoding="utf-8")
         path.write_text(text.replace("981 84 84 84", "981 84 84 85"), encoding="utf-8")
+    version = repo.live_version()
     assert publish(content, session_factory, published_by="test", today=CONTENT_DAY).outcome == (
         "published"
     )
+    # The repository re-reads in the background and waits only a quarter of a second for it; on
+    # a busy machine the first request after a publish may still see the old version.
+    deadline = time.monotonic() + 10
+    while repo.live_version() == version and time.monotonic() < deadline:
+        time.sleep(0.05)
     after = emergency_card(repo, "tw")
     assert after != before
     phones = [p for c in emergency_sheet(repo, "tw").help_lines for p in c.phones]
     assert "+84 981 84 84 85" in phones  # the MOFA switchboard, on the tw card (issue 9)
+
+
+def test_two_databases_at_the_same_version_keep_their_own_cards(tmp_path: Path) -> None:
+    # Version numbers are each database's own: a process-wide cache keyed by the version showed
+    # one database's card for another's (found as a test that failed only after other tests).
+    cards = []
+    for name, phone in (("a", "981 84 84 84"), ("b", "981 84 84 85")):
+        content = tmp_path / name / "content"
+        shutil.copytree(SHIPPED_CONTENT, content)
+        for path in content.rglob("*.yml"):
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text.replace("981 84 84 84", phone), encoding="utf-8")
+        url = f"sqlite:///{tmp_path / name / 'bot.db'}"
+        upgrade(url)
+        engine = make_engine(url)
+        factory = make_session_factory(engine)
+        publish(content, factory, published_by="test", today=CONTENT_DAY)
+        repo = ContentRepository(factory, refresh_seconds=0)
+        assert repo.live_version() == 1
+        cards.append(emergency_card(repo, "tw"))
+        engine.dispose()
+    assert cards[0] != cards[1]
 
 
 # --- quiz ---------------------------------------------------------------------------------------

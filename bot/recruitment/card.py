@@ -11,6 +11,7 @@ a start or a publish, under load) wait for that one drawing instead of each draw
 from __future__ import annotations
 
 import threading
+import weakref
 
 from bot.content.repository import ContentRepository
 from bot.i18n import _, current_locale, format_date
@@ -20,7 +21,12 @@ from bot.recruitment.sheet import EmergencySheet, emergency_sheet
 CARD_WIDTH = 1080  # a phone screen's width in pixels
 MAX_HELP_LINES = 6
 
-_cache: dict[tuple[int, str, str], bytes] = {}
+# Per repository: version numbers are a database's own, so two databases in one process (the
+# tests; a tool beside the bot) would share "version 2" in a process-wide cache and show each
+# other's cards. Weak keys: a repository's cards go with it.
+_caches: weakref.WeakKeyDictionary[ContentRepository, dict[tuple[int, str, str], bytes]] = (
+    weakref.WeakKeyDictionary()
+)
 _drawing = threading.Lock()
 
 
@@ -70,10 +76,11 @@ def emergency_card(repo: ContentRepository, country: str) -> bytes:
     """PNG bytes of the card for ``country`` in the current locale."""
     version = repo.live_version() or 0
     key = (version, country, current_locale())
-    cached = _cache.get(key)
+    cached = _caches.get(repo, {}).get(key)
     if cached is not None:
         return cached
     with _drawing:
+        _cache = _caches.setdefault(repo, {})
         if key not in _cache:  # not drawn by another thread while this one waited
             if any(drawn[0] != version for drawn in _cache):
                 _cache.clear()  # only the live version is ever asked for again
