@@ -57,3 +57,25 @@ def test_short_forms_keep_their_accents_so_real_words_are_left_alone() -> None:
     assert normalise("đau họng") == "dau hong"
     assert normalise("công ty") == "cong ty"
     assert normalise("uống 20 mg") == "uong 20 mg"
+
+
+def test_dialect_phrases_read_as_what_they_mean() -> None:
+    table = load_abbreviations()
+    # Central "làm răng" is "how", whatever the case or the blanks between its words.
+    assert normalise("tui phải Làm  Răng đây", table) == "tui phai lam sao day"
+    assert normalise("ở mô rứa", table) == "o dau vay"
+    # Alone, or after a comma, "răng" stays teeth; dental work listed as itself stays dental.
+    assert normalise("đau răng quá", table) == "dau rang qua"
+    assert normalise("làm, răng", table) == "lam rang"
+    assert normalise("đi làm răng sứ", table) == "di lam rang su"
+    # The phrase is one span of the original text, so entities keep their offsets.
+    text = "mần răng giờ"
+    assert [(s.text, s.start, s.end) for s in spans(text, table)] == [
+        ("mần răng", 0, 8),
+        ("giờ", 9, 12),
+    ]
+
+
+def test_dialect_phrases_are_short() -> None:
+    # spans() looks at most three words ahead; a longer phrase would never match.
+    assert all(len(short.split()) <= 3 for short in load_abbreviations())

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import yaml
@@ -60,12 +61,18 @@ def load_abbreviations(path: Path = ABBREVIATIONS_FILE) -> dict[str, str]:
 
     Short forms are compared with their accents: folding them would make "nhá" (nhé) swallow
     "nhà", or "hông" (không) swallow "họng".
+
+    Dialect phrases (``dialect:``) are short forms of several words: central "làm răng" is
+    "làm sao" (how), never teeth. They live in the same table, keyed by their words joined by
+    one space; the longest phrase wins, so "làm răng sứ: [làm răng sứ]" keeps dental work as
+    typed.
     """
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     table: dict[str, str] = {}
-    for full, variants in data.get("abbreviations", {}).items():
-        for variant in variants:
-            table[nfc(str(variant)).lower()] = nfc(str(full))
+    for section in ("abbreviations", "dialect"):
+        for full, variants in (data.get(section) or {}).items():
+            for variant in variants:
+                table[" ".join(nfc(str(variant)).lower().split())] = nfc(str(full))
     return table
 
 
@@ -82,13 +89,32 @@ def spans(text: str, abbreviations: Mapping[str, str] | None = None) -> list[Spa
     """
     table = default_abbreviations() if abbreviations is None else abbreviations
     text = nfc(text)
+    matches = list(TOKEN_RE.finditer(text))
     result: list[Span] = []
-    for match in TOKEN_RE.finditer(text):
-        word = match.group()
-        full = table.get(word.lower())
-        expanded = tuple(fold(full).split()) if full else (fold(word),)
-        result.append(Span(match.start(), match.end(), word, expanded))
+    i = 0
+    while i < len(matches):
+        for size in range(_LONGEST_PHRASE, 0, -1):
+            group = matches[i : i + size]
+            if len(group) < size or not _one_phrase(text, group):
+                continue
+            full = table.get(" ".join(m.group().lower() for m in group))
+            if full is not None or size == 1:
+                start, end = group[0].start(), group[-1].end()
+                word = text[start:end]
+                expanded = tuple(fold(full).split()) if full else (fold(word),)
+                result.append(Span(start, end, word, expanded))
+                i += size
+                break
     return result
+
+
+# Dialect phrases are at most this many words (checked when the table is validated).
+_LONGEST_PHRASE = 3
+
+
+def _one_phrase(text: str, group: list[re.Match[str]]) -> bool:
+    """Words separated by blanks only: "làm, răng" is two sentences' worth, not one phrase."""
+    return all(text[a.end() : b.start()].isspace() for a, b in pairwise(group))
 
 
 def normalise(text: str, abbreviations: Mapping[str, str] | None = None) -> str:
