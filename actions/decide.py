@@ -29,7 +29,7 @@ from bot.nlu.client import NluResult
 from bot.settings import get_settings
 from vietnlp.countries import COUNTRIES, country_code
 from vietnlp.intents import ANSWER_EMERGENCY_INTENTS, EMERGENCY_INTENTS
-from vietnlp.text import has_words, normalise
+from vietnlp.text import has_diacritics, has_words, spans
 
 # Intents whose answer is the emergency numbers (a crisis has its own path).
 EMERGENCY_INTENT_KINDS = {i: k for i, k in ANSWER_EMERGENCY_INTENTS.items() if k != "suicide"}
@@ -42,12 +42,15 @@ def named_country(nlu: NluResult | None) -> str | None:
 
 
 # Words just before a country that say it is where the person was, or is now.
-_PAST = frozenset(
-    {"tung", "truoc", "cu", "tu", "truoc day", "nam ngoai", "xua", "hoi do", "luc do", "hoi xua"}
-)
-# "hồi" (back then) folds to "hoi" like "hỏi" (to ask: "cho em hỏi … ở Đài …"): it marks the past
-# only when typed with its accent.
-_HOI_PAST = re.compile(r"(?<!\w)hồi(?!\w)")
+_PAST = frozenset({"tung", "truoc", "truoc day", "nam ngoai", "xua", "luc do"})
+# Markers that fold like common words: "hồi" (back then) like "hỏi" (to ask: "cho em hỏi … ở Đài
+# …"), "từ" (from) like "tư" ("tư vấn … ở Nhật": advice in Japan), "cũ" (former) like "cứ". Typed
+# with accents, only the accented marker counts. Without accents "hoi" never counts (asking is
+# far more common than "back then") unless "hoi do / hoi xua / hoi truoc", and "tu" does not when
+# it is "tư vấn / tư nhân / tư pháp".
+_ACCENTED_PAST = {"hoi": "hồi", "tu": "từ", "cu": "cũ"}
+_NOT_TU = frozenset({"van", "nhan", "phap", "lieu", "thien"})
+_HOI_THEN = frozenset({"do", "xua", "truoc", "nam"})
 _COUNTRY_WORDS = frozenset({"nhat", "han", "dai", "loan", "japan", "korea", "taiwan"})
 _NOW = frozenset(
     {"dang", "gio", "h", "hien", "bay gio", "sang", "moi qua", "hien tai", "nay", "vua qua"}
@@ -71,8 +74,11 @@ def current_country(nlu: NluResult | None, text: str, stored: str | None) -> str
             continue
         # The words before it in the same clause ("hồi trước em làm thực tập sinh ở Nhật, …").
         clause = re.split(r"[.,;!?\n]", text[max(0, entity.start - 80) : entity.start])[-1]
-        before = normalise(clause).split()[-10:]
-        hoi_past = _HOI_PAST.search(clause.lower()) is not None
+        # Each folded syllable with the word it was typed as (lower case, accents kept).
+        typed = [(syl, span.text.lower()) for span in spans(clause) for syl in span.expanded]
+        typed = typed[-10:]
+        before = [syl for syl, _ in typed]
+        accents = has_diacritics(clause)
         weight = 0
         for i in range(len(before) - 1, -1, -1):  # the marker nearest to the country decides
             if before[i] in _COUNTRY_WORDS:  # "từ Hàn qua Nhật": "từ" is Korea's, not Japan's
@@ -81,7 +87,12 @@ def current_country(nlu: NluResult | None, text: str, stored: str | None) -> str
             if words & _NOW:
                 weight = 1
                 break
-            if words & _PAST or (before[i] == "hoi" and hoi_past):
+            if before[i] in _ACCENTED_PAST:
+                if _is_past_marker(before, i, typed[i][1], accents):
+                    weight = -1
+                    break
+                continue
+            if words & _PAST:
                 weight = -1
                 break
         named.append((weight, code))
@@ -93,6 +104,17 @@ def current_country(nlu: NluResult | None, text: str, stored: str | None) -> str
     if best < 1 and (0, stored) in named:
         return stored
     return [code for weight, code in named if weight == best][-1]
+
+
+def _is_past_marker(before: list[str], i: int, typed: str, accents: bool) -> bool:
+    """Whether "hoi" / "tu" / "cu" at ``before[i]`` is "hồi" / "từ" / "cũ" (see _ACCENTED_PAST)."""
+    folded = before[i]
+    if accents:
+        return typed == _ACCENTED_PAST[folded]
+    following = before[i + 1] if i + 1 < len(before) else ""
+    if folded == "hoi":
+        return following in _HOI_THEN
+    return not (folded == "tu" and following in _NOT_TU)
 
 
 def choose_action(

@@ -146,6 +146,20 @@ def test_a_crisis_seen_only_in_the_whole_story_still_counts() -> None:
         # "từ lúc qua …": since coming there, so there now
         ("cty giu ho chieu cua e tu luc qua Dai Trung", [("Dai Trung", "taiwan")], "jp", "tw"),
         ("Em chuyển từ Hàn qua Nhật làm", [("qua Nhật", "japan")], "jp", "jp"),
+        # "tư vấn" (advice) folds like "từ" (from): asking for advice in Japan is about Japan
+        (
+            "có số nào tư vấn luật lao động bằng tiếng Việt ở Nhật không ạ",
+            [("ở Nhật", "japan")],
+            "tw",
+            "jp",
+        ),
+        ("co so nao tu van luat lao dong o Nhat ko", [("o Nhat", "japan")], "tw", "jp"),
+        ("em từ Hàn về nước rồi", [("Hàn", "korea")], "jp", None),
+        ("e tu Han ve nuoc roi", [("Han", "korea")], "jp", None),
+        # "hồi đó", with or without accents, is the past; "cũ" (former) only with its accent
+        ("hoi do e o Han, h ve nuoc", [("o Han", "korea")], "jp", None),
+        ("công ty cũ ở Hàn nợ lương em", [("ở Hàn", "korea")], "jp", None),
+        ("em cứ ở Hàn làm tiếp được không", [("ở Hàn", "korea")], "jp", "kr"),
         (
             "ngày xưa chị làm bên Hàn, chị ở Đài Trung 3 năm nay",
             [("bên Hàn", "korea"), ("Đài Trung", "taiwan")],
