@@ -82,8 +82,9 @@ editor: $(VENV)/.installed i18n-compile  ## editors' web console on 127.0.0.1:80
 bench-editor: $(VENV)/.installed  ## console benchmark: page p95 with 20 concurrent editors
 	$(VENV)/bin/python scripts/bench_editor.py
 
-bench-nlu: setup  ## NLU benchmark on the realistic test set through the engine (figures in docs/nlu.md)
+bench-nlu: setup  ## NLU benchmark on both realistic test sets through the engine (figures in docs/nlu.md)
 	$(VENV)/bin/python scripts/bench_nlu.py
+	$(VENV)/bin/python scripts/bench_nlu.py --reuse --requests 50 --cases tests/realistic_fresh
 
 bench-bot: setup  ## bot benchmark: 50 concurrent users through a fake Bot API
 	$(VENV)/bin/python scripts/bench_bot.py
