@@ -242,7 +242,7 @@ class TfidfLogisticRegression(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"C": 10.0, "max_iter": 3000, "random_state": 42, "ranking_length": 10}
+        return {"C": 10.0, "max_iter": 3000, "tol": 1e-4, "random_state": 42, "ranking_length": 10}
 
     @staticmethod
     def required_components() -> list[type]:
@@ -297,6 +297,7 @@ class TfidfLogisticRegression(GraphComponent, IntentClassifier):
             LogisticRegression(
                 C=float(self.config["C"]),
                 max_iter=int(self.config["max_iter"]),
+                tol=float(self.config["tol"]),
                 random_state=int(self.config["random_state"]),
                 class_weight="balanced",
             ),
