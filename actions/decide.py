@@ -47,10 +47,11 @@ _PAST = frozenset({"tung", "truoc", "truoc day", "nam ngoai", "xua", "luc do"})
 # …"), "từ" (from) like "tư" ("tư vấn … ở Nhật": advice in Japan), "cũ" (former) like "cứ". Typed
 # with accents, only the accented marker counts. Without accents "hoi" never counts (asking is
 # far more common than "back then") unless "hoi do / hoi xua / hoi truoc", and "tu" does not when
-# it is "tư vấn / tư nhân / tư pháp".
+# it is "tư vấn / tư nhân / tư pháp", and "cu" only after "công ty / chủ / việc / nơi / chỗ".
 _ACCENTED_PAST = {"hoi": "hồi", "tu": "từ", "cu": "cũ"}
 _NOT_TU = frozenset({"van", "nhan", "phap", "lieu", "thien"})
 _HOI_THEN = frozenset({"do", "xua", "truoc", "nam"})
+_CU_AFTER = frozenset({"ty", "chu", "viec", "noi", "cho"})
 _COUNTRY_WORDS = frozenset({"nhat", "han", "dai", "loan", "japan", "korea", "taiwan"})
 _NOW = frozenset(
     {"dang", "gio", "h", "hien", "bay gio", "sang", "moi qua", "hien tai", "nay", "vua qua"}
@@ -114,6 +115,8 @@ def _is_past_marker(before: list[str], i: int, typed: str, accents: bool) -> boo
     following = before[i + 1] if i + 1 < len(before) else ""
     if folded == "hoi":
         return following in _HOI_THEN
+    if folded == "cu":  # "ba cu" is an old lady (bà cụ); "cong ty cu", "chu cu" a former one
+        return i > 0 and before[i - 1] in _CU_AFTER
     return not (folded == "tu" and following in _NOT_TU)
 
 

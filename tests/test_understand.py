@@ -160,6 +160,8 @@ def test_a_crisis_seen_only_in_the_whole_story_still_counts() -> None:
         ("hoi do e o Han, h ve nuoc", [("o Han", "korea")], "jp", None),
         ("công ty cũ ở Hàn nợ lương em", [("ở Hàn", "korea")], "jp", None),
         ("em cứ ở Hàn làm tiếp được không", [("ở Hàn", "korea")], "jp", "kr"),
+        ("chi cham soc ba cu o Han, ba giu ho chieu", [("o Han", "korea")], "tw", "kr"),
+        ("cong ty cu o Han no luong e", [("o Han", "korea")], "jp", None),
         (
             "ngày xưa chị làm bên Hàn, chị ở Đài Trung 3 năm nay",
             [("bên Hàn", "korea"), ("Đài Trung", "taiwan")],
