@@ -3,6 +3,7 @@ ids for /an) on a real database."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -199,3 +200,14 @@ async def test_an_update_unanswered_for_an_hour_leaves_the_inbox(
     await records.purge(now)
     expired = stored(session_factory, 43)
     assert expired is not None and expired.payload is None
+
+
+async def test_a_reader_finds_what_a_flush_under_way_is_writing(
+    session_factory: sessionmaker[Session],
+) -> None:
+    records = TelegramRecords(session_factory, b"key")
+    await records.remember_messages(PERSON, [1, 2, 3])
+    under_way = asyncio.ensure_future(records.flush())
+    await asyncio.sleep(0)  # it has taken the ids and is writing them
+    assert await records.recent_messages(PERSON) == [1, 2, 3]  # /an right after a reply
+    await under_way

@@ -129,6 +129,9 @@ class TelegramRecords:
         self._unwritten_messages: list[tuple[str, list[int], datetime]] = []
         self.failures = 0  # database calls that failed or missed the deadline
         self._flush_task: asyncio.Task[None] | None = None
+        # One flush at a time: a reader (``recent_messages``) that flushes first must not find
+        # the rows of a flush still being written missing.
+        self._flush_lock = asyncio.Lock()
 
     def _begin(self) -> AbstractContextManager[Session | Connection]:
         """A transaction for Core statements: on the engine's connection when the session
@@ -226,16 +229,18 @@ class TelegramRecords:
         await self.flush()
 
     async def flush(self) -> None:
-        """Write the done ids and message ids noted since the last flush (kept on failure)."""
-        done = dict(self._unwritten_done)
-        messages, self._unwritten_messages = self._unwritten_messages, []
-        if not done and not messages:
-            return
-        if await self._call(self._write, done, messages, default=False):
-            for update_id in done:
-                self._unwritten_done.pop(update_id, None)
-        else:  # kept for the next time (bounded: /an is a convenience, an answer is not)
-            self._unwritten_messages = (messages + self._unwritten_messages)[-10_000:]
+        """Write the done ids and message ids noted since the last flush (kept on failure);
+        returns once they, and those of a flush already under way, are written."""
+        async with self._flush_lock:
+            done = dict(self._unwritten_done)
+            messages, self._unwritten_messages = self._unwritten_messages, []
+            if not done and not messages:
+                return
+            if await self._call(self._write, done, messages, default=False):
+                for update_id in done:
+                    self._unwritten_done.pop(update_id, None)
+            else:  # kept for the next time (bounded: /an is a convenience, an answer is not)
+                self._unwritten_messages = (messages + self._unwritten_messages)[-10_000:]
 
     def _write(
         self, done: dict[int, datetime], messages: list[tuple[str, list[int], datetime]]
