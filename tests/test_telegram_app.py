@@ -193,9 +193,13 @@ async def test_an_update_unanswered_for_an_hour_leaves_the_inbox(
     assert [u["update_id"] for u in left] == [42]
     old = stored(session_factory, 41)
     assert old is not None and old.payload is None  # its text is not kept either
-    # The one left is this process's to answer now; another process leaves it alone.
-    assert await after_crash.claim_update(42, now)
-    assert not await TelegramRecords(session_factory, b"key").claim_update(42, now)
+    assert await after_crash.claim_update(42, now)  # this process's to answer now
+    # It crashes the bot again and again: answered after each restart, until an hour after
+    # it came (not after the last restart).
+    again = TelegramRecords(session_factory, b"key")
+    assert [u["update_id"] for u in await again.unanswered(now + timedelta(minutes=50))] == [42]
+    gone = TelegramRecords(session_factory, b"key")
+    assert await gone.unanswered(now + timedelta(minutes=56)) == []
     await records.keep_in_inbox([fetched_update(43, "x")], now - timedelta(hours=3))
     await records.purge(now)
     expired = stored(session_factory, 43)

@@ -299,7 +299,9 @@ class TelegramRecords:
 
     async def unanswered(self, now: datetime | None = None) -> list[dict[str, Any]]:
         """Updates fetched but not answered (a crash), oldest first; older ones are dropped.
-        They are claimed for this process (their claims were its own, before the crash)."""
+        They are claimed for this process, in memory: their claims were its own, before the
+        crash, and their rows keep the time they came, so one that crashes the bot again and
+        again leaves the inbox ``KEEP_INBOX`` after it came, not after the last restart."""
         left: list[dict[str, Any]] = await self._call(
             self._unanswered, now or now_utc(), default=[]
         )
@@ -316,14 +318,6 @@ class TelegramRecords:
             rows = session.execute(
                 select(table.update_id, table.payload).where(waiting).order_by(table.update_id)
             ).all()
-            if rows:
-                # Taken over like a dead process's claim (``_claim``): from now, for two
-                # minutes, another process leaves them alone while they are answered here.
-                session.execute(
-                    update(TelegramUpdate)
-                    .where(table.update_id.in_([row.update_id for row in rows]), waiting)
-                    .values(received_at=now)
-                )
             return [row.payload for row in rows]
 
     # ----------------------------------------------------------------------- messages (/an)
