@@ -15,8 +15,9 @@ import secrets
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from bot.models.users import (
     START_PAYLOAD_LENGTH,
@@ -92,7 +93,7 @@ def get_or_create(
     The deep-link payload is recorded once (first touch), so a later ``/start`` with another
     link does not rewrite where the person came from.
     """
-    user = session.get(User, key)
+    user = _load(session, key)
     if user is None:
         user = User(id=key, locale=locale, last_active=today, country=None)
         session.add(user)
@@ -100,6 +101,27 @@ def get_or_create(
         user.last_active = today
     if payload and user.start_payload is None:
         user.start_payload = payload[:START_PAYLOAD_LENGTH]
+    return user
+
+
+_USER_BY_ID = select(*User.__table__.c).where(User.__table__.c.id == bindparam("id"))
+
+
+def _load(session: Session, key: str) -> User | None:
+    """The user with this key, as ``Session.get`` would return it: a Core ``SELECT`` whose row
+    is made into a persistent ``User`` (changes to it are written by the session as usual).
+    The ORM's own load cost more CPU than the statement, on every exchange."""
+    if session.new:
+        session.flush()  # one added in this session, not written yet, is found too
+    known = session.identity_map.get(identity_key(User, key))
+    if known is not None:
+        return known
+    row = session.connection().execute(_USER_BY_ID, {"id": key}).first()
+    if row is None:
+        return None
+    user = User(**row._mapping)
+    make_transient_to_detached(user)  # as if loaded: no attribute counts as changed
+    session.add(user)
     return user
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import stat
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import users
@@ -77,6 +78,36 @@ def test_get_or_create_records_first_payload_only(session_factory: sessionmaker[
         user = users.get_or_create(session, "u1", later, payload="other-link")
         assert user.start_payload == "x" * 64
         assert user.last_active == later
+
+
+def test_get_or_create_reads_one_row_and_writes_only_what_changed(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory.begin() as session:
+        added = users.get_or_create(session, "u1", DAY)
+        assert users.get_or_create(session, "u1", DAY) is added  # not written yet: found too
+    statements: list[str] = []
+    engine = session_factory.kw["bind"]
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement.lstrip().split()[0].upper())
+
+    with session_factory.begin() as session:  # the same day: read, nothing written
+        user = users.get_or_create(session, "u1", DAY)
+        assert users.get_or_create(session, "u1", DAY) is user
+        assert (user.country, user.locale, user.last_active) == (None, "vi", DAY)
+    assert statements == ["SELECT"]
+    statements.clear()
+    with session_factory.begin() as session:  # a later day, and a change: one UPDATE
+        user = users.get_or_create(session, "u1", DAY + timedelta(days=1))
+        users.set_country(session, user, "tw", DAY + timedelta(days=1))
+    assert statements == ["SELECT", "UPDATE"]
+    with session_factory() as session:
+        stored = session.get(User, "u1")
+        assert stored is not None and stored.country == "tw"
+        assert stored.last_active == DAY + timedelta(days=1)
+        assert stored.onboarded_at == DAY + timedelta(days=1)
 
 
 def test_first_country_completes_onboarding(session_factory: sessionmaker[Session]) -> None:

@@ -3,8 +3,10 @@ inbox), recent message ids.
 
 They live in the database (not in process memory) so several bot processes behind one webhook
 agree on them. An update is *claimed* when handling starts (another process seeing the claim
-leaves it alone), and *done* only once its replies are out; it sits in the inbox from the moment
-it is fetched until then, so a crash means "answered once more after the restart", never "lost".
+leaves it alone), and *done* only once its replies are out; it sits in the inbox (its row's
+``payload``) from the moment it is fetched until then, so a crash means "answered once more after
+the restart", never "lost". Keeping and claiming a fetched update is one statement, and so is
+finishing it, each compiled once (see ``_CLAIM``): they are work done for every update.
 None of this may stop an answer: every call has a deadline, and while the database is down the
 records are kept in memory (claims, done ids) or written later (done ids, message ids). Chats
 are stored as a keyed hash (``chat_key``) derived with a sub-key of the pseudonym key, so these
@@ -26,12 +28,12 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, null, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.models.telegram import TelegramInbox, TelegramRecentMessage, TelegramUpdate
+from bot.models.telegram import TelegramRecentMessage, TelegramUpdate
 from bot.users import user_key
 
 logger = logging.getLogger(__name__)
@@ -67,6 +69,44 @@ def _insert_ignoring_duplicates(session: Session | Connection, model: type[Any])
     return _insert(session, model).on_conflict_do_nothing()
 
 
+# The statements of every update, as SQL text valid on SQLite (3.35 and later) and PostgreSQL.
+# SQLAlchemy caches no compiled form of its dialects' ``insert(…).on_conflict_…()`` (they have
+# no cache key: "[no key]" in its log), so each one was compiled again on every execution,
+# which cost more CPU than running it; a text statement is compiled once. The bound values
+# get the columns' own types (JSON, time zones on SQLite), as the ORM would give them.
+_UPDATES = TelegramUpdate.__table__
+_MESSAGES = TelegramRecentMessage.__table__
+_UPDATE_TYPES = (
+    bindparam("received_at", type_=_UPDATES.c.received_at.type),
+    bindparam("payload", type_=_UPDATES.c.payload.type),
+)
+# Claim an update and keep it (``payload``; None when it is only claimed): one statement.
+_CLAIM = (
+    text(
+        f"INSERT INTO {TelegramUpdate.__tablename__} (update_id, received_at, payload) "
+        "VALUES (:update_id, :received_at, :payload) "
+        "ON CONFLICT (update_id) DO NOTHING RETURNING update_id"
+    )
+    .bindparams(*_UPDATE_TYPES)
+    .columns(_UPDATES.c.update_id)
+)
+# Done: a claimed row gets its done time and leaves the inbox; one not claimed here is inserted
+# done (a done row is left as it was).
+_FINISH = text(
+    f"INSERT INTO {TelegramUpdate.__tablename__} (update_id, received_at, done_at) "
+    "VALUES (:update_id, :received_at, :done_at) "
+    "ON CONFLICT (update_id) DO UPDATE SET done_at = excluded.done_at, payload = NULL "
+    f"WHERE {TelegramUpdate.__tablename__}.done_at IS NULL"
+).bindparams(
+    bindparam("received_at", type_=_UPDATES.c.received_at.type),
+    bindparam("done_at", type_=_UPDATES.c.done_at.type),
+)
+_REMEMBER = text(
+    f"INSERT INTO {TelegramRecentMessage.__tablename__} (chat_key, message_id, sent_at) "
+    "VALUES (:chat_key, :message_id, :sent_at) ON CONFLICT DO NOTHING"
+).bindparams(bindparam("sent_at", type_=_MESSAGES.c.sent_at.type))
+
+
 class TelegramRecords:
     """Read and write the channel's records (see the module docstring)."""
 
@@ -89,6 +129,9 @@ class TelegramRecords:
         self._unwritten_messages: list[tuple[str, list[int], datetime]] = []
         self.failures = 0  # database calls that failed or missed the deadline
         self._flush_task: asyncio.Task[None] | None = None
+        # One flush at a time: a reader (``recent_messages``) that flushes first must not find
+        # the rows of a flush still being written missing.
+        self._flush_lock = asyncio.Lock()
 
     def _begin(self) -> AbstractContextManager[Session | Connection]:
         """A transaction for Core statements: on the engine's connection when the session
@@ -142,9 +185,7 @@ class TelegramRecords:
     def _claim(self, update_id: int, now: datetime) -> bool:
         with self._sessions.begin() as session:
             inserted = session.execute(
-                _insert_ignoring_duplicates(session, TelegramUpdate)
-                .values(update_id=update_id, received_at=now)
-                .returning(TelegramUpdate.__table__.c.update_id)
+                _CLAIM, {"update_id": update_id, "received_at": now, "payload": None}
             ).first()
             if inserted is not None:
                 return True
@@ -161,7 +202,7 @@ class TelegramRecords:
             return bool(getattr(taken, "rowcount", 0))
 
     async def finish_update(self, update_id: int, now: datetime | None = None) -> None:
-        """The update's replies are out: done (and out of the inbox). Only updates this process
+        """The update's replies are out: done (its payload cleared). Only updates this process
         claimed: one left alone as a duplicate is someone else's to finish.
 
         Written behind, with whatever else finished meanwhile, in one transaction a few
@@ -188,43 +229,35 @@ class TelegramRecords:
         await self.flush()
 
     async def flush(self) -> None:
-        """Write the done ids and message ids noted since the last flush (kept on failure)."""
-        done = dict(self._unwritten_done)
-        messages, self._unwritten_messages = self._unwritten_messages, []
-        if not done and not messages:
-            return
-        if await self._call(self._write, done, messages, default=False):
-            for update_id in done:
-                self._unwritten_done.pop(update_id, None)
-        else:  # kept for the next time (bounded: /an is a convenience, an answer is not)
-            self._unwritten_messages = (messages + self._unwritten_messages)[-10_000:]
+        """Write the done ids and message ids noted since the last flush (kept on failure);
+        returns once they, and those of a flush already under way, are written."""
+        async with self._flush_lock:
+            done = dict(self._unwritten_done)
+            messages, self._unwritten_messages = self._unwritten_messages, []
+            if not done and not messages:
+                return
+            if await self._call(self._write, done, messages, default=False):
+                for update_id in done:
+                    self._unwritten_done.pop(update_id, None)
+            else:  # kept for the next time (bounded: /an is a convenience, an answer is not)
+                self._unwritten_messages = (messages + self._unwritten_messages)[-10_000:]
 
     def _write(
         self, done: dict[int, datetime], messages: list[tuple[str, list[int], datetime]]
     ) -> bool:
         with self._begin() as session:
             if done:
-                ids = list(done)
-                # Claimed rows get their done time (one not claimed here is inserted done);
-                # one statement for both.
-                insert = _insert(session, TelegramUpdate)
                 session.execute(
-                    insert.on_conflict_do_update(
-                        index_elements=[TelegramUpdate.update_id],
-                        set_={"done_at": insert.excluded.done_at},
-                        where=TelegramUpdate.__table__.c.done_at.is_(None),
-                    ),
+                    _FINISH,
                     [{"update_id": u, "received_at": at, "done_at": at} for u, at in done.items()],
                 )
-                session.execute(delete(TelegramInbox).where(TelegramInbox.update_id.in_(ids)))
             rows = [
                 {"chat_key": chat_key, "message_id": m, "sent_at": at}
                 for chat_key, message_ids, at in messages
                 for m in message_ids
             ]
-            if rows:
-                # Core insert, skipping ids already noted: one statement, no ORM bookkeeping.
-                session.execute(_insert_ignoring_duplicates(session, TelegramRecentMessage), rows)
+            if rows:  # skipping ids already noted
+                session.execute(_REMEMBER, rows)
         return True
 
     async def keep_in_inbox(
@@ -241,48 +274,50 @@ class TelegramRecords:
         ]
         if not rows:
             return True
-        claimed = await self._call(self._keep, rows, now, default=None)
+        claimed = await self._call(self._keep, rows, default=None)
         if claimed is None:
             return False
         self._claimed_early |= claimed
         self._active |= claimed
         return True
 
-    def _keep(self, rows: list[dict[str, Any]], now: datetime) -> set[int]:
+    def _keep(self, rows: list[dict[str, Any]]) -> set[int]:
+        # One statement claims and keeps: a re-delivery (done, or being answered elsewhere)
+        # conflicts and is neither claimed nor kept again, its row left as it was.
         with self._begin() as session:
-            claimed = set(
+            if len(rows) == 1:  # a webhook's update, and most polls: the compiled-once text
+                return set(session.scalars(_CLAIM, rows[0]))
+            # A batch: one statement for all its rows (compiled for it; see ``_CLAIM``).
+            return set(
                 session.scalars(
                     _insert_ignoring_duplicates(session, TelegramUpdate).returning(
-                        TelegramUpdate.__table__.c.update_id
+                        _UPDATES.c.update_id
                     ),
-                    [{"update_id": row["update_id"], "received_at": now} for row in rows],
+                    rows,
                 )
             )
-            # Re-deliveries (done, or being answered elsewhere) are not kept again.
-            fresh = [row for row in rows if row["update_id"] in claimed]
-            if fresh:
-                session.execute(_insert_ignoring_duplicates(session, TelegramInbox), fresh)
-        return claimed
 
     async def unanswered(self, now: datetime | None = None) -> list[dict[str, Any]]:
-        """Updates fetched but not answered (a crash), oldest first; older ones are dropped."""
-        return await self._call(self._unanswered, now or now_utc(), default=[])
+        """Updates fetched but not answered (a crash), oldest first; older ones are dropped.
+        They are claimed for this process, in memory: their claims were its own, before the
+        crash, and their rows keep the time they came, so one that crashes the bot again and
+        again leaves the inbox ``KEEP_INBOX`` after it came, not after the last restart."""
+        left: list[dict[str, Any]] = await self._call(
+            self._unanswered, now or now_utc(), default=[]
+        )
+        ids = {payload["update_id"] for payload in left}
+        self._claimed_early |= ids
+        self._active |= ids
+        return left
 
     def _unanswered(self, now: datetime) -> list[dict[str, Any]]:
-        with self._sessions.begin() as session:
-            session.execute(
-                delete(TelegramInbox).where(TelegramInbox.received_at < now - KEEP_INBOX)
-            )
-            done = select(TelegramUpdate.update_id).where(TelegramUpdate.done_at.is_not(None))
-            session.execute(delete(TelegramInbox).where(TelegramInbox.update_id.in_(done)))
-            rows = list(session.scalars(select(TelegramInbox).order_by(TelegramInbox.update_id)))
-            # Their claims are this process's own, from before the crash: free them.
-            session.execute(
-                delete(TelegramUpdate).where(
-                    TelegramUpdate.update_id.in_([row.update_id for row in rows]),
-                    TelegramUpdate.done_at.is_(None),
-                )
-            )
+        table = TelegramUpdate.__table__.c
+        with self._begin() as session:
+            _clear_expired_payloads(session, now)
+            waiting = table.done_at.is_(None) & table.payload.is_not(None)
+            rows = session.execute(
+                select(table.update_id, table.payload).where(waiting).order_by(table.update_id)
+            ).all()
             return [row.payload for row in rows]
 
     # ----------------------------------------------------------------------- messages (/an)
@@ -343,13 +378,22 @@ class TelegramRecords:
                     TelegramRecentMessage.sent_at < now - DELETABLE_FOR
                 )
             )
-            session.execute(
-                delete(TelegramInbox).where(TelegramInbox.received_at < now - KEEP_INBOX)
-            )
+            _clear_expired_payloads(session, now)
             return int(updates.rowcount), int(messages.rowcount)
 
     def close(self) -> None:
         self._db.shutdown(wait=True)
+
+
+def _clear_expired_payloads(session: Session | Connection, now: datetime) -> None:
+    """An update not answered within ``KEEP_INBOX`` leaves the inbox unanswered (its text is
+    not kept longer than an answer is worth giving)."""
+    table = TelegramUpdate.__table__.c
+    session.execute(
+        update(TelegramUpdate)
+        .where(table.payload.is_not(None), table.received_at < now - KEEP_INBOX)
+        .values(payload=null())
+    )
 
 
 def without_names(payload: dict[str, Any]) -> dict[str, Any]:
