@@ -37,11 +37,11 @@ TOPICS = {
     for answer in chapter["answers"]
 }
 
-# Per form, a little under the figures measured on 2026-12-01, third round (docs/nlu.md): top-1 at
-# least, confidently wrong at most, clarify hit at least, emergency recall and crisis recall at
-# least. The targets are higher (top-1 0.95, confidently wrong 2 %); these catch a regression.
-# Clarify hit rests on ~15 clarify replies per form, so its margin is wider. Emergency and crisis
-# recall were 100 % in every form: one miss in a form still passes, two fail.
+# Per set and form, a little under the figures measured on 2026-12-01, fourth round (docs/nlu.md):
+# top-1 at least, confidently wrong at most, clarify hit at least, emergency recall and crisis
+# recall at least. The targets are higher (top-1 0.95, confidently wrong 2 %); these catch a
+# regression. Clarify hit rests on ~15 clarify replies per form, so its margin is wider. Emergency
+# and crisis recall were 100 % in every form: one miss in a form still passes, two fail.
 THRESHOLDS = {
     "first": {
         "written": (0.90, 0.07, 0.80, 0.98, 0.98),
