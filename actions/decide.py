@@ -170,6 +170,7 @@ class Understood:
     text: str
     nlu_down: bool = False
     alert_kind: str | None = None  # the emergency lexicon: medical | police | suicide
+    alert_lookalike: bool = False  # the lexicon found only an everyday look-alike ("tu van")
     crisis: float = 0.0  # the classifier's highest self-harm probability in any part
     emergency: tuple[str, float] | None = None  # its strongest other emergency in any part
     second: str | None = None  # the intent of a second question
@@ -309,10 +310,15 @@ def _with_crisis_suggestion(nlu: NluResult, crisis: float) -> NluResult:
 
 
 def _crisis_beside(understood: Understood, main: Reply) -> bool:
-    """A weak crisis signal of the classifier alone, beside a clear answer to another topic."""
+    """A weak crisis signal beside a clear answer to another topic: the classifier's alone, or
+    a lexicon look-alike ("tu van", most often "tư vấn") that the classifier does not back."""
+    weak = (
+        understood.crisis < CRISIS_BESIDE_ANSWER
+        if understood.alert_kind is None
+        else understood.alert_lookalike and understood.crisis < CRISIS_MIN
+    )
     return (
-        understood.alert_kind is None
-        and understood.crisis < CRISIS_BESIDE_ANSWER
+        weak
         and understood.nlu is not None
         and main.answer is not None
         and main.answer.id not in EMERGENCY_TOPICS

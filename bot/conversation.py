@@ -207,6 +207,7 @@ class Conversation:
             text=question,
             nlu_down=nlu_down,
             alert_kind=alert.kind if alert else None,
+            alert_lookalike=alert.lookalike if alert else False,
             crisis=understanding.crisis if understanding else 0.0,
             emergency=understanding.emergency if understanding else None,
             second=understanding.second if understanding else None,

@@ -5,6 +5,11 @@ A message matches a lexicon term when its words, teencode expanded, spell the te
 only where the person typed them: "cap cuu", "CẤP CỨU" and "cc" all match "cấp cứu", but
 "từ từ" (slowly) does not match "tự tử", nor "bí danh" "bị đánh" — text without accents cannot
 tell those apart, so unaccented words match any accents.
+
+One term typed without accents is far more often an everyday word: "tu van" is nearly always
+"tư vấn" (advice: "trung tâm tu van", "muon duoc tu van") and rarely "tự vẫn". Such a match still
+raises the alarm, marked ``lookalike`` so that the engine can weigh it with the classifier (the
+crisis lines then come first, above the answer to what was asked, instead of replacing it).
 """
 
 from __future__ import annotations
@@ -22,6 +27,11 @@ KIND_PRIORITY = ("suicide", "medical", "police")
 # A syllable as typed: folded form, and its accented lower-case form when it was typed with accents.
 Syllable = tuple[str, str | None]
 
+# Terms (folded) whose unaccented spelling is, nearly always, an everyday word: folded → that word.
+# Kept short on purpose: "tu tu" may be "từ từ" (slowly) but a missed "tự tử" costs more, so it
+# stays a full alarm.
+LOOKALIKES: dict[str, str] = {"tu van": "tư vấn"}
+
 
 @dataclass(frozen=True)
 class Alert:
@@ -29,6 +39,7 @@ class Alert:
 
     kind: str  # medical | police | suicide
     term: str  # the term that matched, in ``normalise`` form
+    lookalike: bool = False  # only typed without accents, as a word of LOOKALIKES ("tu van")
 
 
 def syllables(text: str) -> list[Syllable]:
@@ -49,12 +60,18 @@ def _same(typed: Syllable, wanted: Syllable) -> bool:
     )
 
 
-def _contains(message: Sequence[Syllable], term: Sequence[Syllable]) -> bool:
+def _matches(message: Sequence[Syllable], term: Sequence[Syllable]) -> list[int]:
+    """Where the term starts in the message."""
     size = len(term)
-    return any(
-        all(_same(message[i + j], term[j]) for j in range(size))
+    return [
+        i
         for i in range(len(message) - size + 1)
-    )
+        if all(_same(message[i + j], term[j]) for j in range(size))
+    ]
+
+
+def _typed_plain(message: Sequence[Syllable], start: int, size: int) -> bool:
+    return all(message[start + j][1] is None for j in range(size))
 
 
 @lru_cache(maxsize=8192)
@@ -71,10 +88,21 @@ def detect(text: str, lexicon: Mapping[str, Iterable[str]]) -> Alert | None:
         return None
     folded = {typed[0] for typed in message}
     ranked = sorted(lexicon, key=lambda k: KIND_PRIORITY.index(k) if k in KIND_PRIORITY else 99)
+    lookalike: Alert | None = None
     for kind in ranked:
         for term in lexicon[kind]:
             wanted = _term(term)
             # A term whose first syllable is not in the message cannot match: skip the scan.
-            if wanted and wanted[0][0] in folded and _contains(message, wanted):
-                return Alert(kind, normalise(term))
-    return None
+            if not wanted or wanted[0][0] not in folded:
+                continue
+            starts = _matches(message, wanted)
+            if not starts:
+                continue
+            key = normalise(term)
+            if key not in LOOKALIKES or not all(
+                _typed_plain(message, i, len(wanted)) for i in starts
+            ):
+                return Alert(kind, key)
+            # Only the everyday word, perhaps: any other term found still wins.
+            lookalike = lookalike or Alert(kind, key, lookalike=True)
+    return lookalike

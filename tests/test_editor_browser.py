@@ -74,13 +74,23 @@ def test_edit_check_fix_preview_publish_and_ask(
         driver.save_screenshot(str(shots / f"{name}.png"))
 
     def submit(button_id: str) -> None:
-        """Click and wait for the next page (a lookup right after a click sees the old one)."""
-        from selenium.webdriver.support import expected_conditions
+        """Click and wait for the next page (a lookup right after a click sees the old one).
+
+        The old page is marked with a script variable; the next document has none. Asking
+        chromedriver whether an old element is stale instead (``staleness_of``) can fail while
+        the document is being replaced ("Node with given id does not belong to the document"),
+        so every driver error during the wait counts as "not loaded yet".
+        """
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.wait import WebDriverWait
 
-        page = driver.find_element(By.TAG_NAME, "html")
+        driver.execute_script("window.__leaving = true;")
         driver.find_element(By.ID, button_id).click()
-        WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
+        WebDriverWait(driver, 30, ignored_exceptions=(WebDriverException,)).until(
+            lambda d: d.execute_script(
+                "return !window.__leaving && document.readyState === 'complete';"
+            )
+        )
 
     driver.get(base + "/")
     assert "/login" in driver.current_url

@@ -54,3 +54,33 @@ def test_accents_typed_by_the_person_are_respected(text: str) -> None:
 @pytest.mark.parametrize("text", ["tu tu", "toi muon chet", "tôi muon chết", "bi danh roi"])
 def test_text_without_accents_matches_any_accents(text: str) -> None:
     assert detect(text, LEXICON) is not None
+
+
+LOOKALIKE_LEXICON = {**LEXICON, "suicide": [*LEXICON["suicide"], "tự vẫn"]}
+
+
+@pytest.mark.parametrize(
+    "text", ["co trung tam tu van luat lao dong ko", "e muon duoc tu van ve bao hiem"]
+)
+def test_an_everyday_look_alike_is_marked(text: str) -> None:
+    # "tu van" is nearly always "tư vấn" (advice): still an alarm, but marked so that the
+    # engine can weigh it with the classifier.
+    assert detect(text, LOOKALIKE_LEXICON) == Alert("suicide", "tu van", lookalike=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "em định tự vẫn",  # typed with its accents
+        "tư vấn giúp em, em muốn chết",  # another term in the message
+        "tu van gi nua, toi muon chet",  # the same without accents
+        "tu van xong roi em bi danh",  # a sure term of another kind wins over a look-alike
+    ],
+)
+def test_a_look_alike_gives_way_to_a_sure_term(text: str) -> None:
+    alert = detect(text, LOOKALIKE_LEXICON)
+    assert alert is not None and not alert.lookalike
+
+
+def test_typed_advice_is_no_alarm() -> None:
+    assert detect("trung tâm tư vấn", LOOKALIKE_LEXICON) is None

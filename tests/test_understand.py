@@ -7,6 +7,7 @@ second question and the phrase asked for.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -230,6 +231,29 @@ def test_a_faint_crisis_signal_adds_the_lines_to_any_reply(shipped: ContentRepos
     # Below the faint level nothing is added on top.
     [reply] = respond(Understood(answer, text, crisis=0.05), "kr", shipped, threshold=THRESHOLD)
     assert not any(phone in reply.message.split("\n\n")[0] for phone in crisis_phones)
+
+
+def test_advice_typed_without_accents_gets_its_answer_under_the_crisis_lines(
+    shipped: ContentRepository,
+) -> None:
+    # "tu van" matched "tự vẫn" in the lexicon, but the classifier sees no crisis: the crisis
+    # lines still come first, then the answer asked for (it used to be replaced by the crisis one).
+    text = "co so dien thoai nao tu van luat lao dong mien phi ko a"
+    nlu = result("labour_helplines", 0.95)
+    crisis_phones = [p for c in shipped.contacts("jp", kind="crisis") for p in c.phones]
+    seen = Understood(nlu, text, alert_kind="suicide", alert_lookalike=True, crisis=0.02)
+    [reply] = respond(seen, "jp", shipped, threshold=THRESHOLD)
+    assert reply.answer is not None and reply.answer.id == "labour-helplines"
+    assert any(phone in reply.message.split("\n\n")[0] for phone in crisis_phones)
+    assert "mental-health-crisis" in answer_buttons(reply)
+    # Backed by the classifier, the look-alike is a cry for help: the crisis answer.
+    backed = replace(seen, crisis=0.5)
+    [reply] = respond(backed, "jp", shipped, threshold=THRESHOLD)
+    assert reply.answer is not None and reply.answer.id == "mental-health-crisis"
+    # A sure lexicon term is never weighed down.
+    sure = replace(seen, alert_lookalike=False)
+    [reply] = respond(sure, "jp", shipped, threshold=THRESHOLD)
+    assert reply.answer is not None and reply.answer.id == "mental-health-crisis"
 
 
 def test_an_ambulance_answer_on_the_safety_path_shows_both_numbers(
