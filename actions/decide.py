@@ -19,6 +19,7 @@ from actions.emergency import (
     crisis_first,
     emergency_first,
 )
+from actions.local_words import local_word_country
 from actions.reply import KeepQuestion, Reply, SetCountry
 from actions.routes import HelpAction, Route, Situation
 from actions.smalltalk import FeedbackAction, GoodbyeAction, GreetAction, ThanksAction
@@ -227,6 +228,10 @@ def respond(
     """
     nlu, text = understood.nlu, understood.text
     named = current_country(nlu, text, country)
+    # No country chosen and none named: a word only one country uses ("hoken", "의원") says it.
+    hint = local_word_country(text) if named is None and country is None else None
+    if hint is not None:
+        named = hint[0]
     # Even when unsure of the topic: the suggestions and the emergency line must be that
     # country's ("em mới sang Đài Trung…" from someone who chose Korea).
     switch = (
@@ -244,6 +249,11 @@ def respond(
         note = _("Đã chuyển sang {flag} {country}.").format(
             flag=COUNTRIES[named].flag, country=country_name(named)
         )
+        if hint is not None:
+            note = _(
+                "Mình trả lời cho {flag} {country} (bạn viết “{word}”). "
+                "Nếu bạn ở nước khác, gõ /quocgia để chọn lại."
+            ).format(flag=COUNTRIES[named].flag, country=country_name(named), word=hint[1])
         main = replace(
             main,
             message=f"{note}\n{main.message}" if main.message else note,

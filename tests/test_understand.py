@@ -328,3 +328,37 @@ def test_a_medical_word_beats_a_weak_crisis_signal(shipped: ContentRepository) -
     strong = Understood(result("ambulance", 0.7), text, alert_kind="medical", crisis=0.8)
     [reply] = respond(strong, "jp", shipped, threshold=THRESHOLD)
     assert reply.answer is not None and reply.answer.id == "mental-health-crisis"
+
+
+def test_no_country_chosen_a_local_word_answers_for_its_country(
+    shipped: ContentRepository,
+) -> None:
+    text = "em mới qua, đi khám có cần thẻ hoken không ạ"
+    [reply] = respond(
+        Understood(result("what_to_bring", 0.9), text), None, shipped, threshold=THRESHOLD
+    )
+    assert reply.answer is not None and (reply.answer.id, reply.answer.country) == (
+        "what-to-bring",
+        "jp",
+    )
+    assert SetCountry("jp") in reply.effects
+    assert "“hoken”" in reply.message and "/quocgia" in reply.message
+
+
+def test_a_chosen_country_is_not_overruled_by_a_local_word(shipped: ContentRepository) -> None:
+    text = "ở đây có giống thẻ hoken bên Nhật không"
+    [reply] = respond(
+        Understood(result("health_insurance", 0.9), text), "tw", shipped, threshold=THRESHOLD
+    )
+    assert reply.answer is not None and reply.answer.country == "tw"
+    assert not any(isinstance(effect, SetCountry) for effect in reply.effects)
+
+
+def test_without_a_local_word_the_country_is_asked(shipped: ContentRepository) -> None:
+    [reply] = respond(
+        Understood(result("what_to_bring", 0.9), "đi khám cần mang gì"),
+        None,
+        shipped,
+        threshold=THRESHOLD,
+    )
+    assert reply.answer is None
