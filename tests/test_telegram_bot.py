@@ -584,7 +584,7 @@ async def test_postgresql_stopped_every_message_answered_emergencies_with_number
         assert publish(content_dir, sessions, "tests", today=today).outcome == "published"
         health = closed_port()
         settings = settings.model_copy(
-            update={"database_url": server.url, "db_deadline_seconds": 0.5, "health_port": health}
+            update={"database_url": server.url, "db_deadline_seconds": 1.5, "health_port": health}
         )
         async with (
             polling(build_application(settings)) as application,
@@ -600,7 +600,9 @@ async def test_postgresql_stopped_every_message_answered_emergencies_with_number
                 started = time.perf_counter()
                 calls = sent(await say(fake, emergency))
                 assert "119" in texts(calls), emergency
-                assert calls[0].received_at - started < 0.5  # no database round-trip
+                # No wait for the database's 1.5 s deadline (only the 0.25 s profile read, and
+                # room for a busy machine: this once took 0.57 s beside two NLU benchmarks).
+                assert calls[0].received_at - started < 1.0
             for other in ("/menu", "/help", "cho hỏi về bảo hiểm"):
                 calls = sent(await say(fake, other))
                 assert calls and "gặp lỗi" not in texts(calls)

@@ -95,6 +95,21 @@ def test_a_second_clear_question_is_kept_and_a_crisis_part_is_seen() -> None:
     assert understood.crisis == pytest.approx(0.7)
 
 
+def test_a_second_question_is_one_the_whole_message_also_points_to() -> None:
+    # Two parts each sure of their own topic: the whole message weighs unpaid wages (a question),
+    # not the sentence about just having arrived (stress_loneliness alone, 0.9 in its part).
+    whole = result("debt_fees", 0.7, ("unpaid_wages", 0.2))
+    pieces = [
+        result("stress_loneliness", 0.9),
+        result("debt_fees", 0.9),
+        result("unpaid_wages", 0.7),
+    ]
+    assert combine(whole, pieces).second == "unpaid_wages"
+    # A part's topic the whole message gives nothing (0.2 × 0.9 / 2 = 0.09 < 0.1): no button.
+    alone = [result("stress_loneliness", 0.9), result("debt_fees", 0.9)]
+    assert combine(result("debt_fees", 0.9), alone).second is None
+
+
 def test_a_crisis_seen_only_in_the_whole_story_still_counts() -> None:
     whole = result("mental_health_crisis", 0.5, ("stress_loneliness", 0.4))
     pieces = [
