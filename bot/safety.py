@@ -3,8 +3,8 @@
 A message matches a lexicon term when its words, teencode expanded, spell the term word for word
 (a phrase inside a longer one counts: the net errs on the side of safety). Accents are compared
 only where the person typed them: "cap cuu", "CẤP CỨU" and "cc" all match "cấp cứu", but
-"từ từ" (slowly) does not match "tự tử", nor "bí danh" "bị đánh" — text without accents cannot
-tell those apart, so unaccented words match any accents.
+"từ từ" (slowly) does not match "tự tử", nor "bí danh" "bị đánh", nor "trẹo cổ" (a sprain) "treo
+cổ" — text without accents cannot tell those apart, so unaccented words match any accents.
 
 One term typed without accents is far more often an everyday word: "tu van" is nearly always
 "tư vấn" (advice: "trung tâm tu van", "muon duoc tu van") and rarely "tự vẫn". Such a match still
@@ -77,8 +77,23 @@ def _typed_plain(message: Sequence[Syllable], start: int, size: int) -> bool:
 @lru_cache(maxsize=8192)
 def _term(term: str) -> tuple[Syllable, ...]:
     """A lexicon term's syllables, worked out once per process (the lexicon changes only with a
-    publish; this was most of the bot's CPU per message)."""
-    return tuple(syllables(term))
+    publish; this was most of the bot's CPU per message).
+
+    In a term written with accents, a syllable that has none is that syllable exactly: "treo" of
+    "treo cổ" (hanging) must not match an accented "trẹo" ("trẹo cổ chân", a sprained ankle). A
+    term written wholly without accents ("tu tu") still matches any accents, and so does every
+    word a person types without them.
+    """
+    if not has_diacritics(term):
+        return tuple(syllables(term))
+    result: list[Syllable] = []
+    for span in spans(term):
+        word = span.text.lower()
+        if span.expanded == (fold(word),):
+            result.append((span.expanded[0], word))
+        else:  # a teencode word of the term ("ko") stands for whatever it expands to
+            result.extend((syllable, None) for syllable in span.expanded)
+    return tuple(result)
 
 
 def detect(text: str, lexicon: Mapping[str, Iterable[str]]) -> Alert | None:

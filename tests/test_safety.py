@@ -56,6 +56,28 @@ def test_text_without_accents_matches_any_accents(text: str) -> None:
     assert detect(text, LEXICON) is not None
 
 
+HANGING = {"suicide": ["treo cổ"], "medical": ["co giật"]}
+
+
+@pytest.mark.parametrize(
+    "text", ["tui bị trượt té, trẹo cổ chân sưng vù", "nó có giật tiền của em", "trèo cổng"]
+)
+def test_a_syllable_written_without_accents_is_that_syllable(text: str) -> None:
+    # "treo" of "treo cổ" has no accents: a typed "trẹo" (a sprain) is another word.
+    assert detect(text, HANGING) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["em muốn treo cổ", "em muon treo co", "muốn treo co", "bị co giật"]
+)
+def test_a_term_with_an_unaccented_syllable_still_fires(text: str) -> None:
+    assert detect(text, HANGING) is not None
+
+
+def test_a_term_written_without_accents_matches_any_accents() -> None:
+    assert detect("em định tự tử", {"suicide": ["tu tu"]}) == Alert("suicide", "tu tu")
+
+
 LOOKALIKE_LEXICON = {**LEXICON, "suicide": [*LEXICON["suicide"], "tự vẫn"]}
 
 
