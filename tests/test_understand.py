@@ -377,3 +377,22 @@ def test_without_a_local_word_the_country_is_asked(shipped: ContentRepository) -
         threshold=THRESHOLD,
     )
     assert reply.answer is None
+
+
+@pytest.mark.parametrize(
+    ("country", "expected"),
+    [("jp", "pension-refund"), ("tw", "pension-refund"), ("kr", "labour-helplines")],
+)
+def test_a_pension_question_opens_its_answer_or_the_helplines_while_it_waits(
+    shipped: ContentRepository, country: str, expected: str
+) -> None:
+    # Korea's answer waits for an editor to confirm it on an official page (status unverified):
+    # until then the labour helplines answer there, never "Câu này mình chưa trả lời được".
+    text = "về nước rồi có lấy lại tiền lương hưu đã đóng không"
+    [reply] = respond(
+        Understood(result("pension_refund", 0.9), text), country, shipped, threshold=THRESHOLD
+    )
+    assert reply.answer is not None and (reply.answer.id, reply.answer.country) == (
+        expected,
+        country,
+    )
