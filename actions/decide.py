@@ -30,7 +30,7 @@ from bot.nlu.client import NluResult
 from bot.settings import get_settings
 from vietnlp.countries import COUNTRIES, country_code
 from vietnlp.intents import ANSWER_EMERGENCY_INTENTS, EMERGENCY_INTENTS
-from vietnlp.text import has_diacritics, has_words, spans
+from vietnlp.text import fold, has_diacritics, has_words, spans
 
 # Intents whose answer is the emergency numbers (a crisis has its own path).
 EMERGENCY_INTENT_KINDS = {i: k for i, k in ANSWER_EMERGENCY_INTENTS.items() if k != "suicide"}
@@ -84,7 +84,11 @@ def current_country(nlu: NluResult | None, text: str, stored: str | None) -> str
         weight = 0
         for i in range(len(before) - 1, -1, -1):  # the marker nearest to the country decides
             if before[i] in _COUNTRY_WORDS:  # "từ Hàn qua Nhật": "từ" is Korea's, not Japan's
+                if _moved_from(before, typed, i, entity.text, accents):
+                    weight = 1  # … and Japan is where they went: where they are now
                 break
+            if before[i] == "nay" and (not accents or typed[i][1] != "nay"):
+                continue  # "này" (this: "ở bên này", "tháng này"), not "nay" (now)
             words = {before[i], " ".join(before[max(0, i - 1) : i + 1])}
             if words & _NOW:
                 weight = 1
@@ -106,6 +110,22 @@ def current_country(nlu: NluResult | None, text: str, stored: str | None) -> str
     if best < 1 and (0, stored) in named:
         return stored
     return [code for weight, code in named if weight == best][-1]
+
+
+def _moved_from(
+    before: list[str], typed: list[tuple[str, str]], i: int, mention: str, accents: bool
+) -> bool:
+    """Whether the country word at ``before[i]`` is the start of "từ <there> qua/sang <this
+    mention>" ("em chuyển từ Nhật qua Đài Trung làm"): the person moved to this country."""
+    if (
+        i == 0
+        or before[i - 1] != "tu"
+        or not _is_past_marker(before, i - 1, typed[i - 1][1], accents)
+    ):
+        return False
+    between = before[i + 1 :]
+    first_word = fold(mention.lower()).split()[:1]
+    return between in (["qua"], ["sang"]) or (not between and first_word in (["qua"], ["sang"]))
 
 
 def _is_past_marker(before: list[str], i: int, typed: str, accents: bool) -> bool:

@@ -162,6 +162,26 @@ def test_a_crisis_seen_only_in_the_whole_story_still_counts() -> None:
         # "từ lúc qua …": since coming there, so there now
         ("cty giu ho chieu cua e tu luc qua Dai Trung", [("Dai Trung", "taiwan")], "jp", "tw"),
         ("Em chuyển từ Hàn qua Nhật làm", [("qua Nhật", "japan")], "jp", "jp"),
+        # "từ <there> qua/sang <here>": they moved here, whatever country they chose before
+        (
+            "Anh chuyển từ Hàn qua Đài Bắc được nửa năm. Ở Hàn khám răng rẻ hơn",
+            [("Đài Bắc", "taiwan"), ("Ở Hàn", "korea")],
+            "kr",
+            "tw",
+        ),
+        (
+            "a chuyen tu Han qua Dai Bac lam. O Han kham rang re hon",
+            [("Dai Bac", "taiwan"), ("O Han", "korea")],
+            "kr",
+            "tw",
+        ),
+        # "bên này" (over here) is no "nay" (now): the country named with "giờ" stays the one
+        (
+            "Chị làm ở Nhật 2 năm, giờ qua Đài rồi, bên này khám răng có giống bên Nhật không",
+            [("ở Nhật", "japan"), ("qua Đài", "taiwan"), ("bên Nhật", "japan")],
+            "jp",
+            "tw",
+        ),
         # "tư vấn" (advice) folds like "từ" (from): asking for advice in Japan is about Japan
         (
             "có số nào tư vấn luật lao động bằng tiếng Việt ở Nhật không ạ",
