@@ -101,6 +101,8 @@ def current_country(nlu: NluResult | None, text: str, stored: str | None) -> str
             if words & _PAST:
                 weight = -1
                 break
+        if weight == 0 and _arrived(entity.text, text[entity.end : entity.end + 20]):
+            weight = 1
         named.append((weight, code))
     if not named:
         return None
@@ -110,6 +112,21 @@ def current_country(nlu: NluResult | None, text: str, stored: str | None) -> str
     if best < 1 and (0, stored) in named:
         return stored
     return [code for weight, code in named if weight == best][-1]
+
+
+# After "qua/sang <country>": the person has arrived ("qua Nhật rồi", "sang Hàn được 2 năm";
+# teencode "r", "dc" expand to these).
+_ARRIVED = frozenset({"roi", "duoc"})
+
+
+def _arrived(mention: str, after: str) -> bool:
+    """Whether a mention "qua/sang <country>" is followed by "rồi" or "được": they are there now."""
+    if fold(mention.lower()).split()[:1] not in (["qua"], ["sang"]):
+        return False
+    if not re.match(r"\s+\w", after):  # "qua Nhật, rồi …" is "and then"
+        return False
+    following = [syllable for span in spans(after)[:1] for syllable in span.expanded]
+    return bool(following) and following[0] in _ARRIVED
 
 
 def _moved_from(

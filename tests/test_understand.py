@@ -175,6 +175,20 @@ def test_a_crisis_seen_only_in_the_whole_story_still_counts() -> None:
             "kr",
             "tw",
         ),
+        # "qua/sang <country> rồi / được …": they have arrived there
+        (
+            "Ở Đài thì gọi 119, qua Nhật rồi có giống vậy không anh",
+            [("Ở Đài", "taiwan"), ("qua Nhật", "japan")],
+            "tw",
+            "jp",
+        ),
+        ("o dai goi 119, qua nhat dc 1 thang r", [("qua nhat", "japan")], "tw", "jp"),
+        (
+            "em ở Nhật, muốn qua Hàn, rồi về nước",
+            [("ở Nhật", "japan"), ("qua Hàn", "korea")],
+            "jp",
+            "jp",
+        ),
         # "bên này" (over here) is no "nay" (now): the country named with "giờ" stays the one
         (
             "Chị làm ở Nhật 2 năm, giờ qua Đài rồi, bên này khám răng có giống bên Nhật không",
