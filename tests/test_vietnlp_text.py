@@ -64,6 +64,10 @@ def test_dialect_phrases_read_as_what_they_mean() -> None:
     # Central "làm răng" is "how", whatever the case or the blanks between its words.
     assert normalise("tui phải Làm  Răng đây", table) == "tui phai lam sao day"
     assert normalise("ở mô rứa", table) == "o dau vay"
+    assert normalise("gọi số mô, khi mô có xe, bây chừ răng đây", table) == (
+        "goi so nao khi nao co xe bay gio sao day"
+    )
+    assert normalise("số môi giới", table) == "so moi gioi"  # "mô" is a whole word only
     # Alone, or after a comma, "răng" stays teeth; dental work listed as itself stays dental.
     assert normalise("đau răng quá", table) == "dau rang qua"
     assert normalise("làm, răng", table) == "lam rang"
