@@ -68,6 +68,9 @@ def test_dialect_phrases_read_as_what_they_mean() -> None:
         "goi so nao khi nao co xe bay gio sao day"
     )
     assert normalise("số môi giới", table) == "so moi gioi"  # "mô" is a whole word only
+    # Taiwan's 勞保, "lao bảo", is labour insurance; "lao" alone or unaccented is tuberculosis.
+    assert normalise("tiền lao bảo", table) == "tien bao hiem lao dong"
+    assert normalise("uong thuoc lao bao nhieu thang", table) == "uong thuoc lao bao nhieu thang"
     # Alone, or after a comma, "răng" stays teeth; dental work listed as itself stays dental.
     assert normalise("đau răng quá", table) == "dau rang qua"
     assert normalise("làm, răng", table) == "lam rang"
