@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from actions.base import Action, emergency_line, offer_answers
+from actions.base import EMERGENCY_ANSWER_ID, Action, emergency_line, offer_answers
 from actions.clarify import ClarifyAction
 from actions.country import ChooseCountryAction, NoCountryAction
 from actions.emergency import (
@@ -231,6 +231,8 @@ CRISIS_LINES_MIN = 0.2
 # The emergency answers whose own numbers are of one kind: on the safety path both numbers come
 # first (someone beaten and bleeding needs the ambulance and the police).
 ONE_KIND_ANSWERS = frozenset({"ambulance", "police"})
+# The answers that are the emergency numbers and little else.
+NUMBERS_ANSWERS = ONE_KIND_ANSWERS | {EMERGENCY_ANSWER_ID}
 
 
 def safety_kind(understood: Understood) -> str | None:
@@ -333,6 +335,16 @@ def respond(
     # A search guess does not follow an alarm (it may be far off, e.g. for "muốn chết").
     guess = kind is not None and nlu is None
     if main.kind == "clarify":
+        likely = _likely_answer(understood, answer_country, repo)
+        if likely is not None and answer_country is not None:
+            # Numbers first, then the likeliest answer to what was asked ("my cousin died of a
+            # stroke, how do we bring him home", "my bicycle was stolen, which police station"),
+            # the other suggestions one press away: numbers alone drop the question.
+            answer, others = likely
+            first = emergency_first(answer, repo, answer_country, kind)
+            message = f"{note}\n{first.message}" if note else first.message
+            first = replace(first, message=message, effects=main.effects)
+            return [offer_answers(first, repo, (*others, *also))]
         # "Ý bạn là…?" after the emergency numbers only adds noise to a frightening moment: the
         # numbers answer; the country switch, if any, is said on top of them.
         alarm = emergency.run(repo)
@@ -342,6 +354,28 @@ def respond(
     if (main.answer is not None and not guess) or changes:
         return [emergency.run(repo), main]
     return [replace(emergency.run(repo), effects=main.effects)]
+
+
+def _likely_answer(
+    understood: Understood, country: str | None, repo: ContentRepository
+) -> tuple[Reply, list[str]] | None:
+    """When an alarm meets an unsure classifier: the answer of its likeliest topic, if that is
+    a published topic other than the numbers themselves (the crisis answer and the emergency
+    phrases count: "how many sleeping pills…" needs the crisis answer under the ambulance
+    number), and the other "Ý bạn là…?" suggestions."""
+    nlu = understood.nlu
+    if nlu is None or country is None:
+        return None
+    suggestions = ClarifyAction(understood.text, country, nlu.ranking).candidates(repo)
+    published = [i for i in repo.answer_ids_for_intent(nlu.intent) if repo.answer(i, country)]
+    if not suggestions or not published or suggestions[0] != published[0]:
+        return None  # the likeliest is small talk or out of scope: nothing to answer
+    if suggestions[0] in NUMBERS_ANSWERS:
+        return None  # the numbers are that answer
+    answer = AnswerTopicAction(nlu.intent, understood.text, country, nlu.confidence).run(repo)
+    if answer.answer is None:
+        return None
+    return answer, [i for i in suggestions[1:] if i != answer.answer.id]
 
 
 def _with_crisis_suggestion(nlu: NluResult, crisis: float) -> NluResult:

@@ -106,3 +106,21 @@ def test_a_look_alike_gives_way_to_a_sure_term(text: str) -> None:
 
 def test_typed_advice_is_no_alarm() -> None:
     assert detect("trung tâm tư vấn", LOOKALIKE_LEXICON) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["hom qua e bi treo co chan khi di lam", "nga o cau thang, treo co tay dau lam"]
+)
+def test_a_sprain_typed_without_accents_is_a_look_alike(text: str) -> None:
+    # "treo co chan" is "trẹo cổ chân" (a sprained ankle): still an alarm, but one the engine
+    # weighs with the classifier instead of showing the crisis answer in place of the question.
+    assert detect(text, HANGING) == Alert("suicide", "treo co", lookalike=True)
+
+
+@pytest.mark.parametrize(
+    "text", ["em muon treo co", "treo co chet cho xong", "e muon treo co. chan qua roi"]
+)
+def test_hanging_typed_without_accents_stays_a_full_alarm(text: str) -> None:
+    # Only "chân"/"tay" right after it, in the same clause, make it a sprain: "chán" (fed up)
+    # after a full stop is another sentence.
+    assert detect(text, HANGING) == Alert("suicide", "treo co")

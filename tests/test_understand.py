@@ -430,3 +430,29 @@ def test_a_pension_question_opens_its_answer_or_the_helplines_while_it_waits(
         expected,
         country,
     )
+
+
+def test_an_alarm_with_an_unsure_topic_shows_the_numbers_then_the_likeliest_answer(
+    shipped: ContentRepository,
+) -> None:
+    # "đột quỵ" raises the medical alarm, but the person asks how to bring a dead cousin home:
+    # the numbers come first, then the answer the classifier found likeliest, the other
+    # suggestions one press away (numbers alone dropped the question).
+    text = "anh họ em mới mất vì đột quỵ ở ký túc xá, gia đình muốn đưa về quê thì làm sao"
+    unsure = result("citizen_protection", 0.28, ("work_compensation", 0.2), ("ambulance", 0.1))
+    seen = Understood(unsure, text, alert_kind="medical")
+    [reply] = respond(seen, "kr", shipped, threshold=THRESHOLD)
+    assert reply.kind == "emergency" and reply.answer is not None
+    assert reply.answer.id == "citizen-protection"
+    assert "119" in reply.message.split("\n\n")[0]
+    assert "work-compensation" in answer_buttons(reply)
+    # An overdose question the classifier thinks is a crisis: the ambulance number, then the
+    # crisis answer (its lines in it).
+    pills = result("mental_health_crisis", 0.35, ("medicine", 0.2))
+    [reply] = respond(replace(seen, nlu=pills, crisis=0.35), "kr", shipped, threshold=THRESHOLD)
+    assert reply.answer is not None and reply.answer.id == "mental-health-crisis"
+    assert "119" in reply.message.split("\n\n")[0]
+    # The likeliest is the numbers' own answer, or small talk: the numbers are the answer.
+    for top in (result("ambulance", 0.3, ("citizen_protection", 0.2)), result("greet", 0.3)):
+        [reply] = respond(replace(seen, nlu=top), "kr", shipped, threshold=THRESHOLD)
+        assert reply.answer is not None and reply.answer.id == "emergency-numbers"
