@@ -16,8 +16,10 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from vietnlp.components import (
+    NgramFeaturizer,
     VietnameseNormalizer,
     VietnameseTokenizer,
+    fit_logistic_regression,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -150,3 +152,50 @@ def test_emoji_or_symbols_only_still_make_one_token(
         [(word, lemma, start, end)] = tokens(tokenizer, text)
         assert (word, start, end) == (text, 0, len(text)) and lemma == "__no_words__"
     assert len(tokens(tokenizer, "cứu 🙏")) == 1  # words present: only the words
+
+
+def test_the_threaded_fit_equals_scikit_learns_logistic_regression() -> None:
+    """The classifier's own fit (products split over the cores) is LogisticRegression's."""
+    import numpy as np
+    import scipy.sparse
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.RandomState(0)
+    features = scipy.sparse.random(300, 120, density=0.05, random_state=rng, format="csr")
+    labels = [f"intent_{i % 5}" for i in rng.randint(0, 50, size=300)]
+    ours = fit_logistic_regression(features, labels, C=50.0, tol=1e-6, max_iter=3000)
+    theirs = LogisticRegression(C=50.0, tol=1e-6, max_iter=3000, class_weight="balanced")
+    theirs.fit(features, labels)
+    assert list(ours.classes_) == list(theirs.classes_)
+    # The same optimum, reached by sums in another order: equal to the optimizer's tolerance.
+    difference = np.abs(ours.predict_proba(features) - theirs.predict_proba(features)).max()
+    assert difference < 1e-3
+    assert list(ours.predict(features)) == list(theirs.predict(features))
+    assert ours.n_iter_[0] > 1
+
+
+def test_the_featurizer_counts_words_and_characters_of_the_lemmas(
+    model_storage, resource, execution_context
+) -> None:
+    tokenizer = make_tokenizer(model_storage, resource, execution_context)
+    messages = [Message(data={TEXT: text}) for text, _ in TRAINING_SENTENCES]
+    training = TrainingData(training_examples=messages)
+    tokenizer.process_training_data(training)
+    config = {**NgramFeaturizer.get_default_config(), "min_df": 1}
+    featurizer = NgramFeaturizer.create(config, model_storage, resource, execution_context)
+    featurizer.train(training)
+    featurizer.process_training_data(training)
+    sequence, sentence = messages[0].get_sparse_features(TEXT)
+    assert sequence is None and sentence is not None and sentence.features.sum() > 0
+    # Loaded from the model storage, the same counts.
+    loaded = NgramFeaturizer.load(config, model_storage, resource, execution_context)
+    again = Message(data={TEXT: TRAINING_SENTENCES[0][0]})
+    tokenizer.process([again])
+    loaded.process([again])
+    assert (again.get_sparse_features(TEXT)[1].features != sentence.features).nnz == 0
+    # A number is a number, whatever its digits: "119" and "110" count the same.
+    one, other = Message(data={TEXT: "gọi 119"}), Message(data={TEXT: "gọi 110"})
+    tokenizer.process([one, other])
+    loaded.process([one, other])
+    features = [m.get_sparse_features(TEXT)[1].features for m in (one, other)]
+    assert (features[0] != features[1]).nnz == 0
