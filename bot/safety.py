@@ -7,8 +7,7 @@ only where the person typed them: "cap cuu", "CẤP CỨU" and "cc" all match "c
 cổ" — text without accents cannot tell those apart, so unaccented words match any accents.
 
 One term typed without accents is far more often an everyday word: "tu van" is nearly always
-"tư vấn" (advice: "trung tâm tu van", "muon duoc tu van") and rarely "tự vẫn"; "treo co chan" is
-"trẹo cổ chân" (a sprained ankle). Such a match still
+"tư vấn" (advice: "trung tâm tu van", "muon duoc tu van") and rarely "tự vẫn". Such a match still
 raises the alarm, marked ``lookalike`` so that the engine can weigh it with the classifier (the
 crisis lines then come first, above the answer to what was asked, instead of replacing it).
 """
@@ -19,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from vietnlp.text import Span, fold, has_diacritics, normalise, spans
+from vietnlp.text import fold, has_diacritics, normalise, spans
 
 # When several kinds match, the first here wins: the suicide reply adds crisis support to the
 # emergency numbers, and a medical emergency outranks a call for the police.
@@ -28,23 +27,10 @@ KIND_PRIORITY = ("suicide", "medical", "police")
 # A syllable as typed: folded form, and its accented lower-case form when it was typed with accents.
 Syllable = tuple[str, str | None]
 
-
-@dataclass(frozen=True)
-class Lookalike:
-    """The everyday word a term typed without accents nearly always is, and the syllables that
-    must follow it for that reading (none: always)."""
-
-    word: str
-    followed_by: frozenset[str] = frozenset()
-
-
-# Terms (folded) whose unaccented spelling is, nearly always, an everyday word. Kept short on
-# purpose: "tu tu" may be "từ từ" (slowly) but a missed "tự tử" costs more, so it stays a full
-# alarm; "treo co" is a sprain only before "chân"/"tay" ("trẹo cổ chân": ankle, "cổ tay": wrist).
-LOOKALIKES: dict[str, Lookalike] = {
-    "tu van": Lookalike("tư vấn"),
-    "treo co": Lookalike("trẹo cổ chân", frozenset({"chan", "tay"})),
-}
+# Terms (folded) whose unaccented spelling is, nearly always, an everyday word: folded → that word.
+# Kept short on purpose: "tu tu" may be "từ từ" (slowly) but a missed "tự tử" costs more, so it
+# stays a full alarm.
+LOOKALIKES: dict[str, str] = {"tu van": "tư vấn"}
 
 
 @dataclass(frozen=True)
@@ -56,16 +42,16 @@ class Alert:
     lookalike: bool = False  # only typed without accents, as a word of LOOKALIKES ("tu van")
 
 
-def _span_syllables(span: Span) -> list[Syllable]:
-    word = span.text.lower()
-    if span.expanded == (fold(word),) and has_diacritics(word):
-        return [(span.expanded[0], word)]
-    return [(syllable, None) for syllable in span.expanded]
-
-
 def syllables(text: str) -> list[Syllable]:
     """The text's syllables; teencode expansions count as typed without accents."""
-    return [syllable for span in spans(text) for syllable in _span_syllables(span)]
+    result: list[Syllable] = []
+    for span in spans(text):
+        word = span.text.lower()
+        if span.expanded == (fold(word),) and has_diacritics(word):
+            result.append((span.expanded[0], word))
+        else:
+            result.extend((syllable, None) for syllable in span.expanded)
+    return result
 
 
 def _same(typed: Syllable, wanted: Syllable) -> bool:
@@ -84,33 +70,8 @@ def _matches(message: Sequence[Syllable], term: Sequence[Syllable]) -> list[int]
     ]
 
 
-def _breaks(text: str) -> set[int]:
-    """Indices (in ``syllables(text)``) of the syllables that follow a mark, not only a space."""
-    result: set[int] = set()
-    index, previous_end = 0, None
-    for span in spans(text):
-        if previous_end is not None and text[previous_end : span.start].strip():
-            result.add(index)
-        index += len(_span_syllables(span))
-        previous_end = span.end
-    return result
-
-
-def _looks_alike(
-    message: Sequence[Syllable], text: str, start: int, size: int, like: Lookalike
-) -> bool:
-    """The match at ``start`` was typed without accents and reads as the everyday word (with
-    the syllable it needs right after it, in the same clause)."""
-    if any(message[start + j][1] is not None for j in range(size)):
-        return False
-    if not like.followed_by:
-        return True
-    after = start + size
-    return (
-        after < len(message)
-        and message[after][0] in like.followed_by
-        and after not in _breaks(text)
-    )
+def _typed_plain(message: Sequence[Syllable], start: int, size: int) -> bool:
+    return all(message[start + j][1] is None for j in range(size))
 
 
 @lru_cache(maxsize=8192)
@@ -153,9 +114,8 @@ def detect(text: str, lexicon: Mapping[str, Iterable[str]]) -> Alert | None:
             if not starts:
                 continue
             key = normalise(term)
-            like = LOOKALIKES.get(key)
-            if like is None or not all(
-                _looks_alike(message, text, i, len(wanted), like) for i in starts
+            if key not in LOOKALIKES or not all(
+                _typed_plain(message, i, len(wanted)) for i in starts
             ):
                 return Alert(kind, key)
             # Only the everyday word, perhaps: any other term found still wins.

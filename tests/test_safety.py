@@ -111,16 +111,12 @@ def test_typed_advice_is_no_alarm() -> None:
 @pytest.mark.parametrize(
     "text", ["hom qua e bi treo co chan khi di lam", "nga o cau thang, treo co tay dau lam"]
 )
-def test_a_sprain_typed_without_accents_is_a_look_alike(text: str) -> None:
-    # "treo co chan" is "trẹo cổ chân" (a sprained ankle): still an alarm, but one the engine
-    # weighs with the classifier instead of showing the crisis answer in place of the question.
-    assert detect(text, HANGING) == Alert("suicide", "treo co", lookalike=True)
+def test_a_sprain_typed_without_accents_is_no_alarm(text: str) -> None:
+    # "treo co chan" is "trẹo cổ chân" (a sprained ankle): the dialect table reads it as
+    # "bong gân cổ chân" (nlu_data/abbreviations.yml), for the lexicon as for the classifier.
+    assert detect(text, HANGING) is None
 
 
-@pytest.mark.parametrize(
-    "text", ["em muon treo co", "treo co chet cho xong", "e muon treo co. chan qua roi"]
-)
-def test_hanging_typed_without_accents_stays_a_full_alarm(text: str) -> None:
-    # Only "chân"/"tay" right after it, in the same clause, make it a sprain: "chán" (fed up)
-    # after a full stop is another sentence.
+@pytest.mark.parametrize("text", ["em muon treo co", "treo co chet cho xong", "muốn treo cổ. chân"])
+def test_hanging_typed_without_accents_stays_an_alarm(text: str) -> None:
     assert detect(text, HANGING) == Alert("suicide", "treo co")
