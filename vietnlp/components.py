@@ -57,6 +57,23 @@ logger = logging.getLogger(__name__)
 LEXICON_FILE = "lexicon.json"
 NGRAMS_FILE = "ngrams.json"
 _NUMBER = re.compile(r"\b[0-9]+\b")
+
+
+def _write_json(storage: ModelStorage, resource: Resource, name: str, payload: Any) -> None:
+    """A component's trained data, as JSON in its model storage."""
+    with storage.write_to(resource) as directory:
+        (directory / name).write_text(json.dumps(payload, ensure_ascii=False))
+
+
+def _read_json(storage: ModelStorage, resource: Resource, name: str) -> Any | None:
+    """What ``_write_json`` stored, or None when the model has none (not trained)."""
+    try:
+        with storage.read_from(resource) as directory:
+            return json.loads((directory / name).read_text())
+    except (ValueError, FileNotFoundError):
+        return None
+
+
 NO_WORDS_LEMMA = "__no_words__"  # the one token of a text without words (emoji, symbols)
 
 
@@ -195,12 +212,11 @@ class VietnameseTokenizer(Tokenizer):
         return self._resource
 
     def persist(self) -> None:
-        with self._model_storage.write_to(self._resource) as directory:
-            payload = {
-                "abbreviations": self.abbreviations,
-                "lexicon": sorted(" ".join(word) for word in self.lexicon),
-            }
-            (directory / LEXICON_FILE).write_text(json.dumps(payload, ensure_ascii=False))
+        payload = {
+            "abbreviations": self.abbreviations,
+            "lexicon": sorted(" ".join(word) for word in self.lexicon),
+        }
+        _write_json(self._model_storage, self._resource, LEXICON_FILE, payload)
 
     @classmethod
     def load(
@@ -211,10 +227,8 @@ class VietnameseTokenizer(Tokenizer):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> VietnameseTokenizer:
-        try:
-            with model_storage.read_from(resource) as directory:
-                payload = json.loads((directory / LEXICON_FILE).read_text())
-        except (ValueError, FileNotFoundError):
+        payload = _read_json(model_storage, resource, LEXICON_FILE)
+        if payload is None:
             logger.warning("No trained lexicon found; tokenizing without one")
             return cls.create(config, model_storage, resource, execution_context)
         lexicon = {tuple(word.split()) for word in payload["lexicon"]}
@@ -361,12 +375,10 @@ class NgramFeaturizer(SparseFeaturizer, GraphComponent):
     def persist(self) -> None:
         if self.vectorizers is None:
             return
-        with self._model_storage.write_to(self._resource) as directory:
-            vocabularies = [
-                {term: int(index) for term, index in v.vocabulary_.items()}
-                for v in self.vectorizers
-            ]
-            (directory / NGRAMS_FILE).write_text(json.dumps(vocabularies, ensure_ascii=False))
+        vocabularies = [
+            {term: int(index) for term, index in v.vocabulary_.items()} for v in self.vectorizers
+        ]
+        _write_json(self._model_storage, self._resource, NGRAMS_FILE, vocabularies)
 
     @classmethod
     def load(
@@ -377,12 +389,11 @@ class NgramFeaturizer(SparseFeaturizer, GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> NgramFeaturizer:
-        try:
-            with model_storage.read_from(resource) as directory:
-                words, chars = json.loads((directory / NGRAMS_FILE).read_text())
-        except (ValueError, FileNotFoundError):
+        vocabularies = _read_json(model_storage, resource, NGRAMS_FILE)
+        if vocabularies is None:
             logger.warning("No trained n-gram vocabulary found; no features")
             return cls.create(config, model_storage, resource, execution_context)
+        words, chars = vocabularies
         return cls(config, model_storage, resource, execution_context.node_name, (words, chars))
 
 
@@ -414,6 +425,7 @@ def fit_logistic_regression(
     n_samples, n_features = X.shape
     n_classes = len(classes)
     sample_weight = compute_class_weight("balanced", classes=classes, y=y)[target]
+    y_true = target.astype(np.float64)
     threads = max(1, min(4, os.cpu_count() or 1, n_samples))
     row_parts = [
         X[r[0] : r[-1] + 1] for r in np.array_split(np.arange(n_samples), threads) if r.size
@@ -435,7 +447,7 @@ def fit_logistic_regression(
             weights_t = np.ascontiguousarray(weights.T)
             raw = np.vstack(list(pool.map(lambda part: part @ weights_t, row_parts))) + intercept
             loss, gradient_per_sample = loss_function.loss_gradient(
-                y_true=target.astype(np.float64), raw_prediction=raw, sample_weight=sample_weight
+                y_true=y_true, raw_prediction=raw, sample_weight=sample_weight
             )
             per_sample = np.ascontiguousarray(gradient_per_sample)
             gradient = np.empty((n_classes, n_features + 1), order="F")
