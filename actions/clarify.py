@@ -25,8 +25,8 @@ class ClarifyAction(Action):
     intent: str | None = None
     confidence: float | None = None
 
-    def candidates(self, repo: ContentRepository) -> list[str]:
-        """Answer ids to offer: the first answer of each top-ranked intent, then search hits."""
+    def ranked(self, repo: ContentRepository) -> list[str]:
+        """The first published answer of each of the top-ranked intents (small talk has none)."""
         ids: list[str] = []
         for intent, _confidence in self.ranking:
             published = [
@@ -36,6 +36,11 @@ class ClarifyAction(Action):
                 ids.append(published[0])
             if len(ids) == RANKED_TOPICS:
                 break
+        return ids
+
+    def candidates(self, repo: ContentRepository) -> list[str]:
+        """Answer ids to offer: the ranked answers, then search hits."""
+        ids = self.ranked(repo)
         ids += [hit.id for hit in repo.search(self.text, self.country, limit=SEARCHED_TOPICS)]
         return list(dict.fromkeys(ids))[:SUGGESTIONS]
 

@@ -346,8 +346,13 @@ def respond(
             first = replace(first, message=message, effects=main.effects)
             return [offer_answers(first, repo, (*others, *also))]
         # "Ý bạn là…?" after the emergency numbers only adds noise to a frightening moment: the
-        # numbers answer; the country switch, if any, is said on top of them.
+        # numbers answer; the country switch, if any, is said on top of them. When the numbers
+        # were the likeliest topic, the others the classifier saw are buttons under them ("tim
+        # đập nhanh, khó thở mỗi khi nghĩ tới nợ": the numbers, and the answer on stress).
         alarm = emergency.run(repo)
+        others = _beside_numbers(understood, answer_country, repo)
+        if others and alarm.answer is not None:
+            alarm = offer_answers(alarm, repo, others)
         message = f"{note}\n{alarm.message}" if note else alarm.message
         return [replace(alarm, message=message, effects=main.effects)]
     changes = any(not isinstance(effect, KeepQuestion) for effect in main.effects)
@@ -376,6 +381,21 @@ def _likely_answer(
     if answer.answer is None:
         return None
     return answer, [i for i in suggestions[1:] if i != answer.answer.id]
+
+
+def _beside_numbers(
+    understood: Understood, country: str | None, repo: ContentRepository
+) -> list[str]:
+    """When an alarm meets an unsure classifier whose likeliest topic is the numbers themselves:
+    the other topics it ranked (not search guesses, which may be far off)."""
+    nlu = understood.nlu
+    if nlu is None or country is None:
+        return []
+    top = [i for i in repo.answer_ids_for_intent(nlu.intent) if repo.answer(i, country)]
+    if not top or top[0] not in NUMBERS_ANSWERS:
+        return []  # small talk or out of scope: the numbers alone
+    ranked = ClarifyAction(understood.text, country, nlu.ranking).ranked(repo)
+    return [i for i in ranked if i not in NUMBERS_ANSWERS]
 
 
 def _with_crisis_suggestion(nlu: NluResult, crisis: float) -> NluResult:

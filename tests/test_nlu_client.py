@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 
 from bot.nlu import model
@@ -53,3 +57,38 @@ def test_model_name_carries_a_fingerprint_of_its_inputs(tmp_path) -> None:
     assert other.name.startswith("nlu-other-") and other != ours
     assert model.model_path(settings) == ours  # stable: same inputs, same name → no retraining
     assert model.CONFIG in model.model_inputs() and model.DOMAIN in model.model_inputs()
+
+
+async def test_a_proxy_in_the_environment_is_not_used_for_the_nlu(monkeypatch) -> None:
+    """A worker's machine behind a proxy (HTTP_PROXY set, no NO_PROXY) still reaches its own
+    NLU server: the NLU is an internal service, never reached through the environment's proxy."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            data = json.dumps(RASA_PAYLOAD).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    dead_proxy = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, dead_proxy)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    client = NluClient(f"http://127.0.0.1:{server.server_address[1]}", "token", timeout=2.0)
+    try:
+        result = await client.parse("so cap cuu o nhat ban")
+    finally:
+        await client.aclose()
+        server.shutdown()
+        server.server_close()
+    assert result.intent == "emergency_medical"

@@ -37,16 +37,17 @@ TOPICS = {
     for answer in chapter["answers"]
 }
 
-# Per set and form, a little under the figures measured on 2026-12-02, eighth round (docs/nlu.md):
+# Per set and form, a little under the figures measured on 2026-12-02, ninth round (docs/nlu.md):
 # top-1 at least, confidently wrong at most, clarify hit at least, emergency recall and crisis
 # recall at least. The targets are higher (top-1 0.95, confidently wrong 2 %); these catch a
-# regression. Clarify hit rests on ~15 clarify replies per form, so its margin is wider. Emergency
+# regression. Clarify hit rests on 6–10 clarify replies per form (one miss moves it by 0.1–0.17),
+# so its margin is wider. Emergency
 # and crisis recall were 100 % in every form: one miss in a form still passes, two fail.
 THRESHOLDS = {
     "first": {
-        "written": (0.93, 0.045, 0.80, 0.98, 0.98),
-        "plain": (0.925, 0.045, 0.80, 0.98, 0.98),
-        "teencode": (0.91, 0.06, 0.80, 0.98, 0.98),
+        "written": (0.945, 0.04, 0.75, 0.98, 0.98),
+        "plain": (0.935, 0.04, 0.75, 0.98, 0.98),
+        "teencode": (0.92, 0.055, 0.75, 0.98, 0.98),
     },
     # The fresh set's figures are lower: nothing was ever tuned to it. ~10 clarify replies per
     # form, so its clarify hit moves by 0.1 a message.

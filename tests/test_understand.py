@@ -456,3 +456,18 @@ def test_an_alarm_with_an_unsure_topic_shows_the_numbers_then_the_likeliest_answ
     for top in (result("ambulance", 0.3, ("citizen_protection", 0.2)), result("greet", 0.3)):
         [reply] = respond(replace(seen, nlu=top), "kr", shipped, threshold=THRESHOLD)
         assert reply.answer is not None and reply.answer.id == "emergency-numbers"
+    # … and when the numbers were the likeliest, the other topics ranked are one press away
+    # (never a search guess, never after small talk).
+    worry = result("ambulance", 0.31, ("stress_loneliness", 0.25), ("find_clinic", 0.2))
+    text = "tim dap nhanh kho tho moi khi nghi toi no, bac si noi tim ko sao"
+    [reply] = respond(
+        Understood(worry, text, alert_kind="medical"), "jp", shipped, threshold=THRESHOLD
+    )
+    assert reply.answer is not None and reply.answer.id == "emergency-numbers"
+    assert reply.kind == "emergency"
+    assert {"stress-loneliness", "find-clinic"} <= set(answer_buttons(reply))
+    chat = result("greet", 0.3, ("stress_loneliness", 0.25))
+    [reply] = respond(
+        Understood(chat, text, alert_kind="medical"), "jp", shipped, threshold=THRESHOLD
+    )
+    assert "stress-loneliness" not in answer_buttons(reply)

@@ -115,6 +115,7 @@ def _reload(args: argparse.Namespace) -> int:
             params={"token": endpoint.token} if endpoint.token else None,
             json={"model_file": str(model_file)},
             timeout=180,
+            trust_env=False,  # our own NLU server: never through the machine's proxy
         )
         response.raise_for_status()
     except httpx.HTTPError as exc:

@@ -80,8 +80,11 @@ class NluClient:
         self._token = token
         # A message waits for a free connection within the same timeout.
         limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        # The NLU is our own service (loopback, or the deployment's proxy in front of its Rasa
+        # servers): an HTTP_PROXY set for the machine must not route it elsewhere, and httpx
+        # does not exempt loopback by itself.
         self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"), timeout=timeout, limits=limits
+            base_url=base_url.rstrip("/"), timeout=timeout, limits=limits, trust_env=False
         )
 
     async def parse(self, text: str) -> NluResult:

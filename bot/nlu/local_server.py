@@ -77,7 +77,7 @@ async def wait_until_ready(
     """Poll ``/status`` until the model is loaded (or the process died / time ran out);
     ``on_wait`` is called with the seconds waited so far, for a progress line."""
     started = time.monotonic()
-    async with httpx.AsyncClient(timeout=2.0) as http:
+    async with httpx.AsyncClient(timeout=2.0, trust_env=False) as http:
         while time.monotonic() - started < STARTUP_TIMEOUT_SECONDS:
             if process.poll() is not None:
                 raise model.NluSetupError(f"Rasa server exited with code {process.returncode}")
@@ -117,7 +117,7 @@ async def running_server(settings: Settings) -> NluEndpoint | None:
         endpoint = NluEndpoint(str(record["url"]), record.get("token"))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_SECONDS) as http:
+    async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_SECONDS, trust_env=False) as http:
         served = await loaded_model(http, endpoint)
     if served is None:
         return None
