@@ -52,6 +52,35 @@ async def test_country_entity_is_canonical_and_keeps_the_users_words(
     assert (country.value, country.text) == ("taiwan", "Cao Hùng")
 
 
+@pytest.mark.parametrize(
+    ("text", "country"),
+    [
+        ("em o van lam, may hom nay sot cao", "taiwan"),  # Vân Lâm typed without accents
+        ("minh lam nha may o hoa lien", "taiwan"),
+        ("tui o ban kieu, gan ga tau", "taiwan"),
+        ("em làm ở Thụ Lâm được 2 năm", "taiwan"),
+        ("e o o-sa-ka can hoi bao hiem", "japan"),
+        ("chong em lam o xo-un", "korea"),
+        # Folded, these are everyday phrases, not Nam Đầu, Đấu Lục, Thụ Lâm or Lô Châu.
+        ("nam dau em qua con bo ngo lam", None),
+        ("dau luc di tieu thi phai lam sao", None),
+        ("em thu lam roi ma khong duoc", None),
+        ("me em o que lo chau lam", None),
+        ("hop dong dai han co duoc nghi phep khong", None),
+    ],
+)
+async def test_place_names_typed_without_accents_name_their_country(
+    nlu_server: NluEndpoint, text: str, country: str | None
+) -> None:
+    client = NluClient(nlu_server.url, nlu_server.token, timeout=5.0)
+    try:
+        result = await client.parse(text)
+    finally:
+        await client.aclose()
+    found = result.entity("country")
+    assert (found.value if found else None) == country
+
+
 async def test_server_refuses_requests_without_the_token(nlu_server: NluEndpoint) -> None:
     async with httpx.AsyncClient(base_url=nlu_server.url) as http:
         response = await http.post("/model/parse", json={"text": "xin chào"})

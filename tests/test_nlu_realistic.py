@@ -41,8 +41,8 @@ TOPICS = {
 # top-1 at least, confidently wrong at most, clarify hit at least, emergency recall and crisis
 # recall at least. The targets are higher (top-1 0.95, confidently wrong 2 %); these catch a
 # regression. Clarify hit rests on 6–10 clarify replies per form (one miss moves it by 0.1–0.17),
-# so its margin is wider. Emergency
-# and crisis recall were 100 % in every form: one miss in a form still passes, two fail.
+# so its margin is wider. Emergency and crisis recall were 100 % in every form: one miss in a
+# form still passes, two fail.
 THRESHOLDS = {
     "first": {
         "written": (0.945, 0.04, 0.75, 0.98, 0.98),
