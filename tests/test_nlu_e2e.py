@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.nlu.client import NluClient, NluUnavailable
+from bot.nlu.client import NluClient, NluResult, NluUnavailable
 from bot.nlu.local_server import (
     NluEndpoint,
     nlu_client,
@@ -15,6 +15,15 @@ from bot.nlu.local_server import (
 from bot.settings import Settings
 
 pytestmark = pytest.mark.e2e
+
+
+async def parse(server: NluEndpoint, text: str) -> NluResult:
+    """One message through a client of its own, as the bot sends it."""
+    client = NluClient(server.url, server.token, timeout=5.0)
+    try:
+        return await client.parse(text)
+    finally:
+        await client.aclose()
 
 
 @pytest.mark.parametrize(
@@ -30,11 +39,7 @@ pytestmark = pytest.mark.e2e
 async def test_real_server_understands_vietnamese_as_typed(
     nlu_server: NluEndpoint, text: str, intent: str
 ) -> None:
-    client = NluClient(nlu_server.url, nlu_server.token, timeout=5.0)
-    try:
-        result = await client.parse(text)
-    finally:
-        await client.aclose()
+    result = await parse(nlu_server, text)
     assert result.intent == intent
     assert result.ranking[0][0] == intent
 
@@ -42,11 +47,7 @@ async def test_real_server_understands_vietnamese_as_typed(
 async def test_country_entity_is_canonical_and_keeps_the_users_words(
     nlu_server: NluEndpoint,
 ) -> None:
-    client = NluClient(nlu_server.url, nlu_server.token, timeout=5.0)
-    try:
-        result = await client.parse("tôi đang làm việc ở Cao Hùng")
-    finally:
-        await client.aclose()
+    result = await parse(nlu_server, "tôi đang làm việc ở Cao Hùng")
     country = result.entity("country")
     assert country is not None
     assert (country.value, country.text) == ("taiwan", "Cao Hùng")
@@ -72,11 +73,7 @@ async def test_country_entity_is_canonical_and_keeps_the_users_words(
 async def test_place_names_typed_without_accents_name_their_country(
     nlu_server: NluEndpoint, text: str, country: str | None
 ) -> None:
-    client = NluClient(nlu_server.url, nlu_server.token, timeout=5.0)
-    try:
-        result = await client.parse(text)
-    finally:
-        await client.aclose()
+    result = await parse(nlu_server, text)
     found = result.entity("country")
     assert (found.value if found else None) == country
 
