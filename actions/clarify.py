@@ -29,9 +29,7 @@ class ClarifyAction(Action):
         """The first published answer of each of the top-ranked intents (small talk has none)."""
         ids: list[str] = []
         for intent, _confidence in self.ranking:
-            published = [
-                i for i in repo.answer_ids_for_intent(intent) if repo.answer(i, self.country)
-            ]
+            published = repo.published_for_intent(intent, self.country)
             if published:
                 ids.append(published[0])
             if len(ids) == RANKED_TOPICS:

@@ -372,7 +372,7 @@ def _likely_answer(
     if nlu is None or country is None:
         return None
     suggestions = ClarifyAction(understood.text, country, nlu.ranking).candidates(repo)
-    published = [i for i in repo.answer_ids_for_intent(nlu.intent) if repo.answer(i, country)]
+    published = repo.published_for_intent(nlu.intent, country)
     if not suggestions or not published or suggestions[0] != published[0]:
         return None  # the likeliest is small talk or out of scope: nothing to answer
     if suggestions[0] in NUMBERS_ANSWERS:
@@ -391,7 +391,7 @@ def _beside_numbers(
     nlu = understood.nlu
     if nlu is None or country is None:
         return []
-    top = [i for i in repo.answer_ids_for_intent(nlu.intent) if repo.answer(i, country)]
+    top = repo.published_for_intent(nlu.intent, country)
     if not top or top[0] not in NUMBERS_ANSWERS:
         return []  # small talk or out of scope: the numbers alone
     ranked = ClarifyAction(understood.text, country, nlu.ranking).ranked(repo)
@@ -432,7 +432,7 @@ def _also(
     """The answer of a second question, when it is another published answer."""
     if second is None or country is None:
         return ()
-    ids = [i for i in repo.answer_ids_for_intent(second) if repo.answer(i, country)]
+    ids = repo.published_for_intent(second, country)
     shown = main.answer.id if main.answer is not None else None
     return tuple(i for i in ids[:1] if i != shown)
 

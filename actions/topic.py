@@ -27,7 +27,7 @@ class AnswerTopicAction(Action):
     confidence: float | None = None
 
     def run(self, repo: ContentRepository) -> Reply:
-        ids = [i for i in repo.answer_ids_for_intent(self.intent) if repo.answer(i, self.country)]
+        ids = repo.published_for_intent(self.intent, self.country)
         if not ids:
             return OutOfScopeAction(self.text, self.country).run(repo)
         hits = repo.search(self.text, self.country, limit=1, among=ids) if self.text else []

@@ -78,6 +78,14 @@ def test_chapters_per_country(repo: ContentRepository) -> None:
 def test_intents_contacts_and_lexicon(repo: ContentRepository) -> None:
     assert repo.answer_ids_for_intent("emergency_medical") == ["ambulance", "emergency-phrases"]
     assert repo.answer_ids_for_intent("unknown") == []
+    # Only what is published for the country, in the same order.
+    assert repo.published_for_intent("emergency_medical", "jp") == [
+        "ambulance",
+        "emergency-phrases",
+    ]
+    assert repo.published_for_intent("health_insurance", "jp") == ["health-insurance"]
+    assert repo.published_for_intent("health_insurance", "tw") == []  # unverified there
+    assert repo.published_for_intent("unknown", "jp") == []
     assert [c.id for c in repo.contacts("kr")] == [
         "kr-ambulance-fire",
         "kr-danuri",

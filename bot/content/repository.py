@@ -324,6 +324,13 @@ class ContentRepository:
         snapshot = self._current()
         return list(snapshot.intents.get(intent, ())) if snapshot else []
 
+    def published_for_intent(self, intent: str, country: str) -> list[str]:
+        """The answer ids an NLU intent leads to that are published for ``country``, best first."""
+        snapshot = self._current()
+        if snapshot is None:
+            return []
+        return [i for i in snapshot.intents.get(intent, ()) if (country, i) in snapshot.answers]
+
     def search(
         self, query: str, country: str, limit: int = 5, among: Sequence[str] | None = None
     ) -> list[AnswerView]:
